@@ -1,0 +1,299 @@
+"""The database schema: residents, households and contracts, providers and their
+schedules, slots, bookings, and the records the centre needs (emergencies, call-back
+requests, service requests).
+
+Times are stored in UTC (timezone-aware columns); they are shown in the resident's zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class Team(Base):
+    """A family-doctor team (家庭医生团队): a doctor, nurses and public-health staff."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(128))
+    community: Mapped[str] = mapped_column(String(64))
+
+    providers: Mapped[list[Provider]] = relationship(back_populates="team")
+
+
+class Provider(Base):
+    """Anyone who delivers a service: family doctor, nurse, specialist, therapist,
+    counsellor, public-health staff or volunteer."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(32))
+    gender: Mapped[str] = mapped_column(String(8))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    site_zh: Mapped[str] = mapped_column(String(128), default="")
+    site_en: Mapped[str] = mapped_column(String(128), default="")
+    services: Mapped[list[str]] = mapped_column(default=list)
+    # Set when the provider links a Telegram account with an invite code.
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(2), default="zh")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    team: Mapped[Team | None] = relationship(back_populates="providers")
+
+
+class ScheduleRule(Base):
+    """Weekly working hours from which slots are generated."""
+
+    __tablename__ = "schedule_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column(Integer)  # Monday = 0
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    modality: Mapped[str] = mapped_column(String(16))  # home_visit | clinic | online
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    # Restricts the session to these services (e.g. a vaccination clinic); None = any
+    # service the provider delivers.
+    services: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+
+
+class ScheduleException(Base):
+    """A day (or part of one) without service: leave, training, a public holiday.
+    provider_id None means the whole centre."""
+
+    __tablename__ = "schedule_exceptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time | None] = mapped_column(Time)
+    end_time: Mapped[time | None] = mapped_column(Time)
+    reason: Mapped[str] = mapped_column(String(128), default="")
+
+
+class Slot(Base):
+    """A concrete bookable time of one provider, with its capacity."""
+
+    __tablename__ = "slots"
+    __table_args__ = (UniqueConstraint("provider_id", "starts_at", "modality"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    modality: Mapped[str] = mapped_column(String(16))
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+    services: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+
+    provider: Mapped[Provider] = relationship()
+
+
+class Household(Base):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(2), default="zh")
+    consent_at: Mapped[datetime | None]
+    name: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    address: Mapped[str | None] = mapped_column(String(256))
+    community: Mapped[str] = mapped_column(String(64), default="")
+    priority_groups: Mapped[list[str]] = mapped_column(default=list)
+    emergency_contact_name: Mapped[str | None] = mapped_column(String(64))
+    emergency_contact_phone: Mapped[str | None] = mapped_column(String(32))
+    emergency_contact_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    voice_replies: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    household: Mapped[Household | None] = relationship()
+
+    @property
+    def onboarded(self) -> bool:
+        return bool(self.consent_at and self.name and self.phone and self.birth_year)
+
+
+class Contract(Base):
+    """A family-doctor contract (家庭医生签约): one active contract per household."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        Index(
+            "uq_contracts_active_household",
+            "household_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    signed_by_resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    signed_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    provider: Mapped[Provider] = relationship()
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # A resident holds a slot at most once while the booking stands: a double tap
+        # on confirm cannot book twice.
+        Index(
+            "uq_bookings_active_slot_resident",
+            "slot_id",
+            "resident_id",
+            unique=True,
+            sqlite_where=text("status IN ('confirmed', 'accepted')"),
+            postgresql_where=text("status IN ('confirmed', 'accepted')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    service_code: Mapped[str] = mapped_column(String(32))
+    modality: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    # confirmed -> accepted -> done | no_show ; or cancelled | declined
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    urgency: Mapped[str] = mapped_column(String(16), default="routine")
+    channel: Mapped[str] = mapped_column(String(16), default="buttons")
+    # What the resident asked, in their own words (shown to the provider only).
+    request_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+    slot: Mapped[Slot] = relationship()
+    provider: Mapped[Provider] = relationship()
+    resident: Mapped[Resident] = relationship()
+
+
+class ServiceRequest(Base):
+    """One request for a service, whether or not it ended in a booking (match rate)."""
+
+    __tablename__ = "service_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    service_code: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16), default="buttons")
+    urgency: Mapped[str] = mapped_column(String(16), default="routine")
+    offered_slots: Mapped[int] = mapped_column(Integer, default=0)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    booked_at: Mapped[datetime | None]
+
+
+class EmergencyEvent(Base):
+    """A red flag raised by triage. The message text is not kept, only the category."""
+
+    __tablename__ = "emergency_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    urgency: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16), default="text")
+    doctor_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class CallbackRequest(Base):
+    """"Ask my family doctor to call me back": the human fallback."""
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    reason: Mapped[str] = mapped_column(String(32))  # urgent | voice | help | other
+    voice_file_id: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+    resident: Mapped[Resident] = relationship()
+
+
+class ProviderInvite(Base):
+    """A one-time code a provider sends to the bot to link their Telegram account.
+    Only a hash of the code is stored."""
+
+    __tablename__ = "provider_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

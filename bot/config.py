@@ -1,0 +1,97 @@
+"""Jiayi's settings, read once from the environment (prefix-free names) and injected.
+
+Nothing else in the code reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STATE_DIR = Path.home() / ".local" / "share" / "jiayi"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Telegram. Without a token `jiayi run` starts the offline sandbox.
+    bot_token: SecretStr | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    telegram_api_base: str | None = Field(
+        default=None, description="Base URL of a Bot API server other than Telegram's"
+    )
+
+    # Storage. SQLite file by default; PostgreSQL when DATABASE_URL says so.
+    state_dir: Path = DEFAULT_STATE_DIR
+    database_url: str | None = None
+    redis_url: str | None = None
+    slot_hold_seconds: int = 300
+
+    # The community.
+    timezone: str = "Asia/Shanghai"
+    centre_phone: str = "010-12345678"
+    emergency_number: str = "120"
+    booking_horizon_days: int = 14
+    max_slots_offered: int = 5
+
+    # Understanding. Without RASA_URL the embedded interpreter serves.
+    rasa_url: str | None = None
+    rasa_timeout_seconds: float = 2.0
+    nlu_cache_dir: Path | None = None
+
+    # Voice.
+    voice_max_seconds: int = 60
+    voice_max_bytes: int = 2 * 1024 * 1024
+    voice_engine_en: str = "sphinx"
+    voice_engine_zh: str = "vosk"
+    vosk_model_zh: Path | None = None
+    vosk_model_en: Path | None = None
+    whisper_model_dir: Path | None = None
+    google_cloud_credentials: SecretStr | None = None
+    azure_speech_key: SecretStr | None = None
+    azure_speech_region: str | None = None
+
+    # The care loop.
+    reminder_offsets_hours: list[int] = [24, 2]
+    agenda_local_time: str = "07:30"
+    rating_delay_hours: int = 3
+    staff_telegram_ids: list[int] = []
+
+    log_level: str = "INFO"
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{self.state_dir / 'jiayi.sqlite3'}"
+
+    @property
+    def effective_nlu_cache_dir(self) -> Path:
+        return self.nlu_cache_dir or self.state_dir / "nlu"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual spellings (postgres://, postgresql://) and pick the async drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
