@@ -1,0 +1,67 @@
+"""Every text a person reads comes from the Fluent files in bot/locales/<lang>/*.ftl.
+
+Each feature keeps its own .ftl file; all of a language's files form one bundle.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from fluent.runtime import FluentLocalization, FluentResourceLoader
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+log = logging.getLogger(__name__)
+
+Translate = Callable[..., str]
+
+
+class I18n:
+    def __init__(self, locales_dir: Path = LOCALES_DIR) -> None:
+        loader = FluentResourceLoader(str(locales_dir / "{locale}"))
+        self._bundles: dict[str, FluentLocalization] = {}
+        self._keys: dict[str, set[str]] = {}
+        for lang in LANGUAGES:
+            files = sorted(p.name for p in (locales_dir / lang).glob("*.ftl"))
+            # No fallback language: a key missing in one language is a defect that the
+            # locale test catches, not something to paper over with the other language.
+            self._bundles[lang] = FluentLocalization([lang], files, loader, use_isolating=False)
+            self._keys[lang] = _message_ids(locales_dir / lang)
+
+    def t(self, lang: str, key: str, **args: object) -> str:
+        lang = lang if lang in self._bundles else DEFAULT_LANGUAGE
+        if key not in self._keys[lang]:
+            log.error("missing translation %s for %s", key, lang)
+        return self._bundles[lang].format_value(key, args)
+
+    def translator(self, lang: str) -> Translate:
+        def translate(key: str, **args: object) -> str:
+            return self.t(lang, key, **args)
+
+        return translate
+
+    def keys(self, lang: str) -> set[str]:
+        return set(self._keys[lang])
+
+    def all_languages(self, key: str, **args: object) -> list[str]:
+        """The same message in every language (to recognise a reply-keyboard tap)."""
+        return [self.t(lang, key, **args) for lang in LANGUAGES]
+
+
+def _message_ids(directory: Path) -> set[str]:
+    ids: set[str] = set()
+    for path in directory.glob("*.ftl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line[0].isspace() and not line.startswith(("#", "-")) and "=" in line:
+                ids.add(line.split("=", 1)[0].strip())
+    return ids
+
+
+@lru_cache(maxsize=1)
+def default_i18n() -> I18n:
+    return I18n()
