@@ -1,4 +1,4 @@
-"""Callback data of the resident-side buttons. Short prefixes: Telegram allows 64 bytes."""
+"""Callback data of the buttons. Short prefixes: Telegram allows 64 bytes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,66 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class BookingAction(CallbackData, prefix="bk"):
-    """A button on a booking: cancel | resched | confirm (attendance) | details."""
+    """A button on a booking: cancel | resched | confirm (attendance)."""
 
     action: str
     booking_id: int
+
+
+class LanguagePick(CallbackData, prefix="lang"):
+    code: str
+
+
+class ConsentAnswer(CallbackData, prefix="consent"):
+    agreed: bool
+
+
+class GroupToggle(CallbackData, prefix="grp"):
+    code: str  # a priority group, or "done"
+
+
+class SkipStep(CallbackData, prefix="skip"):
+    step: str
+
+
+class DoctorPick(CallbackData, prefix="doc"):
+    provider_id: int
+
+
+class ServicePick(CallbackData, prefix="svc"):
+    code: str  # a catalog code, or "more" / "less"
+
+
+class DayPick(CallbackData, prefix="day"):
+    value: str  # today | tomorrow | week | pick | YYYY-MM-DD
+
+
+class PartOfDayPick(CallbackData, prefix="pod"):
+    value: str  # morning | afternoon | any
+
+
+class ModalityPick(CallbackData, prefix="mod"):
+    value: str
+
+
+class SlotPick(CallbackData, prefix="slot"):
+    slot_id: int
+
+
+class OfferNav(CallbackData, prefix="nav"):
+    action: str  # other_times | call_me
+
+
+class Answer(CallbackData, prefix="ans"):
+    """A yes/no read-back: topic is contract | booking | cancel | delete | transcript."""
+
+    topic: str
+    yes: bool
+
+
+class SettingsAction(CallbackData, prefix="set"):
+    action: str  # language | voice | export | delete | profile
+
+
+class EmergencyAck(CallbackData, prefix="sos"):
+    event_id: int

@@ -1,0 +1,215 @@
+"""`jiayi run`, `jiayi seed`, `jiayi migrate` and `jiayi provider ...`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from bot.config import Settings, load_settings
+
+log = logging.getLogger("jiayi")
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # aiogram logs every handled update at INFO with timing only; keep it, but never
+    # the texts: the event logger is quiet below WARNING.
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="run the bot (the offline sandbox when BOT_TOKEN is not set)")
+    run.add_argument("--no-chat", action="store_true", help="sandbox: no terminal chat, just serve")
+    run.add_argument("--sandbox-port", type=int, default=8081, help="sandbox: local Bot API port")
+    run.set_defaults(handler=cmd_run)
+
+    seed = sub.add_parser("seed", help="load data into the database")
+    seed.add_argument("--demo", action="store_true", required=True, help="the demo community")
+    seed.set_defaults(handler=cmd_seed)
+
+    mig = sub.add_parser("migrate", help="bring the database schema up (or down) to a revision")
+    mig.add_argument("--revision", default="head")
+    mig.add_argument("--down", action="store_true", help="downgrade to --revision (default base)")
+    mig.set_defaults(handler=cmd_migrate)
+
+    prov = sub.add_parser("provider", help="providers: invite codes, list")
+    psub = prov.add_subparsers(dest="provider_command", required=True)
+    inv = psub.add_parser("invite", help="create a one-time invite code for a provider")
+    inv.add_argument("code", help="the provider's code, e.g. dr_wang (see `jiayi provider list`)")
+    inv.add_argument("--hours", type=int, default=72)
+    inv.set_defaults(handler=cmd_provider_invite)
+    lst = psub.add_parser("list", help="list providers and whether they are linked")
+    lst.set_defaults(handler=cmd_provider_list)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    _logging(settings)
+    if settings.bot_token is None:
+        return asyncio.run(_run_sandbox(settings, chat=not args.no_chat, port=args.sandbox_port))
+    if settings.webhook_url:
+        return asyncio.run(_run_webhook(settings))
+    return asyncio.run(_run_polling(settings))
+
+
+async def _run_polling(settings: Settings) -> int:
+    from bot.app import build_app, set_commands
+
+    app = await build_app(settings)
+    try:
+        await set_commands(app.bot)
+        await app.start_background()
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        await app.dp.start_polling(app.bot)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _run_webhook(settings: Settings) -> int:
+    from aiohttp import web
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+
+    from bot.app import build_app, set_commands
+
+    app = await build_app(settings)
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    web_app = web.Application()
+    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(web_app, path="/webhook")
+    setup_application(web_app, app.dp, bot=app.bot)
+    await set_commands(app.bot)
+    await app.bot.set_webhook(settings.webhook_url.rstrip("/") + "/webhook", secret_token=secret)  # type: ignore[union-attr]
+    await app.start_background()
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await app.close()
+    return 0
+
+
+async def _run_sandbox(settings: Settings, *, chat: bool, port: int) -> int:
+    from bot.app import build_app, build_bot, set_commands
+    from bot.sandbox.botapi import LocalBotAPI
+    from bot.sandbox.chat import run_terminal_chat
+
+    api = LocalBotAPI()
+    await api.start(port=port)
+    log.info("sandbox: a local Bot API server runs at %s (no Telegram needed)", api.base_url)
+    app = await build_app(settings, bot=build_bot(settings, api_base=api.base_url))
+    await set_commands(app.bot)
+    await app.start_background()
+    polling = asyncio.create_task(app.dp.start_polling(app.bot, handle_signals=False))
+    try:
+        if chat:
+            await run_terminal_chat(api)
+        else:
+            await polling
+    finally:
+        with contextlib.suppress(Exception):
+            await app.dp.stop_polling()
+        polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await polling
+        await app.close()
+        await api.stop()
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    _logging(settings)
+
+    async def seed() -> int:
+        from actions.clock import system_clock
+        from actions.community import seed_demo
+        from actions.db import create_engine, create_sessionmaker, migrate
+
+        await migrate(settings.effective_database_url)
+        engine = create_engine(settings.effective_database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                report = await seed_demo(
+                    session, clock=system_clock, tz=settings.tz, horizon_days=settings.booking_horizon_days
+                )
+            print(report)
+        finally:
+            await engine.dispose()
+        return 0
+
+    return asyncio.run(seed())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from actions.db import downgrade, migrate
+
+    settings = load_settings()
+    url = settings.effective_database_url
+    if args.down:
+        asyncio.run(downgrade(url, "base" if args.revision == "head" else args.revision))
+    else:
+        asyncio.run(migrate(url, args.revision))
+    return 0
+
+
+def cmd_provider_invite(args: argparse.Namespace) -> int:
+    settings = load_settings()
+
+    async def invite() -> int:
+        from actions.clock import system_clock
+        from actions.db import create_engine, create_sessionmaker, migrate
+        from actions.providers import create_invite
+
+        await migrate(settings.effective_database_url)
+        engine = create_engine(settings.effective_database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                try:
+                    code = await create_invite(
+                        session, provider_code=args.code, clock=system_clock, ttl_hours=args.hours
+                    )
+                except LookupError:
+                    print(f"unknown provider code: {args.code} (see `jiayi provider list`)", file=sys.stderr)
+                    return 2
+        finally:
+            await engine.dispose()
+        print(f"invite code: {code}")
+        print(f"the provider sends the bot:  /start {code}   (or  /provider {code})")
+        print(f"valid for {args.hours} hours, once")
+        return 0
+
+    return asyncio.run(invite())
+
+
+def cmd_provider_list(args: argparse.Namespace) -> int:
+    settings = load_settings()
+
+    async def listing() -> int:
+        from sqlalchemy import select
+
+        from actions.db import create_engine, create_sessionmaker, migrate
+        from actions.models import Provider
+
+        await migrate(settings.effective_database_url)
+        engine = create_engine(settings.effective_database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                providers = (await session.scalars(select(Provider).order_by(Provider.code))).all()
+                for p in providers:
+                    linked = "linked" if p.telegram_id else "-"
+                    print(f"{p.code:24} {p.role:16} {p.name_zh:8} {p.name_en:24} {linked}")
+        finally:
+            await engine.dispose()
+        return 0
+
+    return asyncio.run(listing())

@@ -1,0 +1,22 @@
+"""All routers, assembled in one place in an explicit order: commands that work in every
+state first, then safety (triage), then the features, free text and the catch-all last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.handlers import assistant, booking, common, contract, fallback, manage, privacy, safety, start
+
+
+def build_routers() -> list[Router]:
+    return [
+        common.build_router(),
+        safety.build_router(),
+        start.build_router(),
+        contract.build_router(),
+        booking.build_router(),
+        manage.build_router(),
+        privacy.build_router(),
+        assistant.build_router(),
+        fallback.build_router(),
+    ]

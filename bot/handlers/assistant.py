@@ -1,0 +1,166 @@
+"""Free text: whatever the resident types (or says, once transcribed) goes through the
+interpreter. Inside a booking it fills what is missing; otherwise the intent picks the
+feature. Triage has already run in the safety router."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions.models import Resident
+from bot.deps import Deps
+from bot.handlers.booking import MAX_TEXT, advance, merge_parse, offer_slots, start_booking
+from bot.handlers.common import language_keyboard
+from bot.handlers.contract import offer_doctors
+from bot.handlers.manage import show_bookings
+from bot.handlers.safety import ask_for_callback, raise_emergency
+from bot.i18n import Translate
+from bot.keyboards import inline, main_menu
+from bot.callbacks import OfferNav
+from bot.states import Booking
+from nlu.interface import Parse
+
+log = logging.getLogger(__name__)
+
+
+async def understand(text: str, deps: Deps) -> Parse:
+    now = deps.clock().astimezone(deps.tz)
+    return await deps.interpreter.parse(text, now=now)
+
+
+async def handle_text(
+    message: Message,
+    text: str,
+    *,
+    channel: str,
+    state: FSMContext,
+    session: AsyncSession,
+    resident: Resident | None,
+    deps: Deps,
+    t: Translate,
+) -> None:
+    """The one entry for understood text, typed or transcribed."""
+    parse = await understand(text, deps)
+    deps.count(f"intent:{parse.intent}")
+    if parse.urgency == "emergency" or parse.intent == "emergency":
+        await raise_emergency(
+            message,
+            category=parse.red_flag or "model",
+            channel=channel,
+            state=state,
+            session=session,
+            resident=resident,
+            deps=deps,
+            t=t,
+        )
+        return
+    current = await state.get_state()
+    if current is not None and current.startswith("Booking:") and resident is not None:
+        await continue_booking(message, parse, state, session, resident, deps, t)
+        return
+    await dispatch_intent(message, text, parse, channel=channel, state=state, session=session, resident=resident, deps=deps, t=t)
+
+
+async def continue_booking(
+    message: Message, parse: Parse, state: FSMContext, session: AsyncSession, resident: Resident, deps: Deps, t: Translate
+) -> None:
+    data = await state.get_data()
+    updates = merge_parse(data, parse, deps)
+    if parse.service and parse.service in deps.catalog and parse.service != data.get("service"):
+        updates["service"] = parse.service
+    if not updates:
+        if parse.intent in ("cancel_booking", "deny", "goodbye"):
+            await state.clear()
+            await message.answer(t("cancelled"), reply_markup=main_menu(t))
+            return
+        await message.answer(t("not-understood"))
+        if await state.get_state() == Booking.choosing_slot.state:
+            await offer_slots(message, state, session, resident, deps, t)
+        else:
+            await advance(message, state, session, resident, deps, t)
+        return
+    await state.update_data(**updates)
+    await advance(message, state, session, resident, deps, t)
+
+
+async def dispatch_intent(
+    message: Message,
+    text: str,
+    parse: Parse,
+    *,
+    channel: str,
+    state: FSMContext,
+    session: AsyncSession,
+    resident: Resident | None,
+    deps: Deps,
+    t: Translate,
+) -> None:
+    intent = parse.intent
+    if intent == "change_language":
+        await message.answer(t("language-choose"), reply_markup=language_keyboard(t))
+        return
+    if intent in ("ask_help",):
+        await message.answer(t("help", phone=deps.settings.centre_phone))
+        return
+    if intent == "greet":
+        await message.answer(t("greet-reply"))
+    if intent == "thanks":
+        await message.answer(t("thanks-reply"))
+        return
+    if intent == "goodbye":
+        await message.answer(t("goodbye-reply"))
+        return
+    if resident is None or not resident.onboarded:
+        await message.answer(t("need-start"))
+        return
+    if intent == "book_service" or (intent == "inform" and parse.service) or parse.urgency == "urgent":
+        await start_booking(
+            message, state, session, resident, deps, t, parse=parse, channel=channel, request_text=text
+        )
+        return
+    if intent in ("list_bookings", "cancel_booking", "reschedule_booking"):
+        await show_bookings(message, session, resident, deps, t)
+        return
+    if intent == "sign_family_doctor":
+        await offer_doctors(message, state, session, resident, deps, t)
+        return
+    if intent == "contact_doctor":
+        await ask_for_callback(message, reason="contact", session=session, resident=resident, deps=deps, t=t)
+        return
+    if intent == "greet":
+        await message.answer(t("main-menu"), reply_markup=main_menu(t))
+        return
+    await message.answer(
+        t("not-understood"),
+        reply_markup=inline([[(t("btn-call-me"), OfferNav(action="call_me").pack())]]),
+    )
+    await message.answer(t("main-menu"), reply_markup=main_menu(t))
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+
+    @router.message(F.text, ~F.text.startswith("/"))
+    async def free_text(
+        message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+    ) -> None:
+        text = (message.text or "").strip()
+        if not text:
+            await message.answer(t("bad-input-empty"))
+            return
+        if len(text) > MAX_TEXT:
+            await message.answer(t("bad-input-too-long"))
+            return
+        current = await state.get_state()
+        if current is not None and not current.startswith("Booking:"):
+            # Another flow is waiting for a button; keep it, and say how to leave it.
+            await message.answer(t("not-understood"))
+            await message.answer(t("help-resume"))
+            return
+        await handle_text(message, text, channel="text", state=state, session=session, resident=resident, deps=deps, t=t)
+
+    return router

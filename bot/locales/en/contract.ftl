@@ -1,0 +1,13 @@
+contract-intro = Each household can sign with one family doctor, whose team looks after your whole family. Please choose a doctor:
+contract-doctor-line = { $name } ({ $team }) { $gender }
+gender-female = female
+gender-male = male
+contract-readback = Please confirm: sign with Dr { $name } ({ $team }). Their team will look after your household. Confirm?
+btn-sign = ✅ Sign
+contract-signed = 🎉 Signed! Your family doctor is { $name } ({ $team }).
+contract-current = Your family doctor is { $name } ({ $team }).
+contract-none = You have not signed with a family doctor yet.
+btn-change-doctor = 🔄 Change family doctor
+btn-sign-doctor = ✍️ Sign with a family doctor
+btn-book-now = 📅 Book a service
+contract-no-doctors = No doctor is available to sign just now. Please call the centre: { $phone }.

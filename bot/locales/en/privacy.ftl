@@ -1,0 +1,15 @@
+export-caption = Here is everything we keep about you.
+delete-readback = ⚠️ Delete all your data? Your bookings (all cancelled), contract and ratings will go. This cannot be undone.
+btn-confirm-delete = 🗑 Yes, delete
+btn-keep-data = ↩️ Keep my data
+deleted = All your data has been deleted. Tap /start to use Jiayi again.
+delete-kept = OK, your data stays.
+settings-header = Settings:
+btn-language = 🌐 语言 / Language
+btn-voice-replies-on = 🔊 Voice replies: on
+btn-voice-replies-off = 🔈 Voice replies: off
+btn-export = 📤 Export my data
+btn-delete = 🗑 Delete my data
+btn-edit-profile = ✏️ Edit my profile
+voice-replies-now-on = OK, I will also send voice replies.
+voice-replies-now-off = OK, text only from now on.

@@ -1,0 +1,3 @@
+provider-linked = ✅ Linked: { $name }. You will get every booking and cancellation here. Send /agenda for your agenda.
+provider-invite-bad = That invite code is unknown or expired. Please ask the centre's administrator for a new one.
+provider-hello = Hello, { $name }. Send /agenda for your agenda. Bookings, cancellations and call-back requests reach you here.

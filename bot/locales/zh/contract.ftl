@@ -1,0 +1,13 @@
+contract-intro = 每户可以签约一位家庭医生，由医生和团队长期照顾您全家。请选择一位医生：
+contract-doctor-line = { $name }（{ $team }）{ $gender }
+gender-female = 女
+gender-male = 男
+contract-readback = 请确认：和 { $name } 医生签约（{ $team }）。签约后，您全家由这个团队照顾。确认吗？
+btn-sign = ✅ 确认签约
+contract-signed = 🎉 签约成功！您的家庭医生是 { $name }（{ $team }）。
+contract-current = 您的家庭医生是 { $name }（{ $team }）。
+contract-none = 您还没有签约家庭医生。
+btn-change-doctor = 🔄 换一位家庭医生
+btn-sign-doctor = ✍️ 签约家庭医生
+btn-book-now = 📅 预约服务
+contract-no-doctors = 暂时没有可签约的医生，请拨打社区中心电话：{ $phone }。

@@ -1,0 +1,15 @@
+export-caption = 这是我们保存的您的全部资料。
+delete-readback = ⚠️ 确定要删除您的全部资料吗？包括预约（会全部取消）、签约和评价。删除后无法恢复。
+btn-confirm-delete = 🗑 确认删除
+btn-keep-data = ↩️ 不删除
+deleted = 您的资料已全部删除。想再用时点 /start。
+delete-kept = 好的，资料保留。
+settings-header = 设置：
+btn-language = 🌐 语言 / Language
+btn-voice-replies-on = 🔊 语音回复：开
+btn-voice-replies-off = 🔈 语音回复：关
+btn-export = 📤 导出我的资料
+btn-delete = 🗑 删除我的资料
+btn-edit-profile = ✏️ 修改资料
+voice-replies-now-on = 好的，以后会同时发语音给您。
+voice-replies-now-off = 好的，以后只发文字。

@@ -1,0 +1,55 @@
+"""Every conversation state, named for what the person is doing.
+
+Flows (see README, "Conversation flows"):
+  Onboarding: choosing_language -> reading_privacy -> giving_name -> sharing_phone
+              -> giving_birth_year -> giving_address -> choosing_groups
+              -> giving_emergency_contact -> (Contract)
+  Contract:   choosing_doctor -> confirming
+  Booking:    choosing_service -> choosing_day [-> picking_date] -> choosing_part_of_day
+              -> choosing_modality [-> giving_address] -> choosing_slot -> confirming
+  Rescheduling reuses Booking.choosing_slot / confirming with the booking to move in data.
+  ManagingBookings: confirming_cancel
+  Privacy: confirming_delete
+  Voice: confirming_transcript
+"""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class Onboarding(StatesGroup):
+    choosing_language = State()
+    reading_privacy = State()
+    giving_name = State()
+    sharing_phone = State()
+    giving_birth_year = State()
+    giving_address = State()
+    choosing_groups = State()
+    giving_emergency_contact = State()
+
+
+class Contract(StatesGroup):
+    choosing_doctor = State()
+    confirming = State()
+
+
+class Booking(StatesGroup):
+    choosing_service = State()
+    choosing_day = State()
+    picking_date = State()
+    choosing_part_of_day = State()
+    choosing_modality = State()
+    giving_address = State()
+    choosing_slot = State()
+    confirming = State()
+
+
+class ManagingBookings(StatesGroup):
+    confirming_cancel = State()
+
+
+class Privacy(StatesGroup):
+    confirming_delete = State()
+
+
+class Voice(StatesGroup):
+    confirming_transcript = State()
