@@ -1,0 +1,11 @@
+voice-listening = 👂 Got your voice note, listening…
+voice-heard = I heard: "{ $text }". Is that right?
+voice-retry = OK, please say it again, or tap a button below.
+voice-unclear = Sorry, I couldn't make out that voice note. Say it again, tap a button, or ask your family doctor to call you back.
+voice-silent = That voice note seems silent. Hold the microphone button and speak again.
+voice-too-long = That voice note is too long (at most { $seconds } seconds). Please say briefly what you need.
+voice-too-large = That file is too large. Please send a shorter voice note.
+voice-unsupported = I can't open that kind of file. Please hold the microphone button and speak.
+voice-no-engine = Sorry, I can't understand voice notes in this language yet. Tap a button, or ask your family doctor to call you back; your voice note goes to them.
+voice-busy = I'm still listening to your previous voice note, one moment.
+btn-voice-callback = ☎️ Doctor, listen and call me
