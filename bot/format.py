@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import I18n
 
-MONTHS_EN = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def format_when(i18n: I18n, lang: str, moment: datetime, tz: ZoneInfo) -> str:

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import assistant, booking, common, contract, fallback, manage, privacy, safety, start
+from bot.handlers import (
+    assistant,
+    booking,
+    common,
+    contract,
+    fallback,
+    manage,
+    privacy,
+    safety,
+    start,
+)
 
 
 def build_routers() -> list[Router]:

@@ -12,6 +12,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.models import Resident
+from bot.callbacks import OfferNav
 from bot.deps import Deps
 from bot.handlers.booking import MAX_TEXT, advance, merge_parse, offer_slots, start_booking
 from bot.handlers.common import language_keyboard
@@ -20,7 +21,6 @@ from bot.handlers.manage import show_bookings
 from bot.handlers.safety import ask_for_callback, raise_emergency
 from bot.i18n import Translate
 from bot.keyboards import inline, main_menu
-from bot.callbacks import OfferNav
 from bot.states import Booking
 from nlu.interface import Parse
 

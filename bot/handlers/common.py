@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from actions.residents import set_language
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.models import Resident
-from actions.residents import set_language
 from bot.callbacks import LanguagePick
 from bot.deps import Deps
 from bot.filters import MenuButton
 from bot.i18n import Translate
 from bot.keyboards import inline, main_menu
 from bot.states import Onboarding
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def language_keyboard(t: Translate):  # type: ignore[no-untyped-def]
