@@ -215,7 +215,9 @@ class Booking(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
     slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
     service_code: Mapped[str] = mapped_column(String(32))
@@ -269,7 +271,7 @@ class EmergencyEvent(Base):
 
 
 class CallbackRequest(Base):
-    """"Ask my family doctor to call me back": the human fallback."""
+    """ "Ask my family doctor to call me back": the human fallback."""
 
     __tablename__ = "callback_requests"
 

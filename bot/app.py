@@ -115,7 +115,9 @@ async def build_app(
     sessionmaker = create_sessionmaker(engine)
     tz = settings.tz
     async with sessionmaker() as session:
-        if await ensure_seeded(session, clock=clock, tz=tz, horizon_days=settings.booking_horizon_days):
+        if await ensure_seeded(
+            session, clock=clock, tz=tz, horizon_days=settings.booking_horizon_days
+        ):
             log.info("empty database: the demo community was loaded")
         today = clock().astimezone(tz).date()
         await ensure_slots(session, start_day=today, days=settings.booking_horizon_days, tz=tz)
@@ -157,7 +159,15 @@ async def build_app(
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(ActorMiddleware(deps))
     dp.include_routers(*build_routers())
-    return App(settings=settings, bot=bot, dp=dp, engine=engine, deps=deps, redis=redis, care_loop=care_loop)
+    return App(
+        settings=settings,
+        bot=bot,
+        dp=dp,
+        engine=engine,
+        deps=deps,
+        redis=redis,
+        care_loop=care_loop,
+    )
 
 
 async def set_commands(bot: Bot) -> None:

@@ -80,7 +80,9 @@ async def _run_webhook(settings: Settings) -> int:
     app = await build_app(settings)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     web_app = web.Application()
-    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(web_app, path="/webhook")
+    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(
+        web_app, path="/webhook"
+    )
     setup_application(web_app, app.dp, bot=app.bot)
     await set_commands(app.bot)
     await app.bot.set_webhook(settings.webhook_url.rstrip("/") + "/webhook", secret_token=secret)  # type: ignore[union-attr]
@@ -140,7 +142,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
         try:
             async with create_sessionmaker(engine)() as session:
                 await seed_demo(
-                    session, clock=system_clock, tz=settings.tz, horizon_days=settings.booking_horizon_days
+                    session,
+                    clock=system_clock,
+                    tz=settings.tz,
+                    horizon_days=settings.booking_horizon_days,
                 )
         finally:
             await engine.dispose()

@@ -15,7 +15,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import Answer
 from bot.i18n import Translate
 
-MENU_KEYS = ("menu-book", "menu-bookings", "menu-doctor", "menu-callback", "menu-settings", "menu-help")
+MENU_KEYS = (
+    "menu-book",
+    "menu-bookings",
+    "menu-doctor",
+    "menu-callback",
+    "menu-settings",
+    "menu-help",
+)
 
 
 def main_menu(t: Translate) -> ReplyKeyboardMarkup:
@@ -54,7 +61,9 @@ def one_per_row(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
     return inline([[b] for b in buttons])
 
 
-def yes_no(t: Translate, topic: str, yes_key: str = "btn-yes", no_key: str = "btn-no") -> InlineKeyboardMarkup:
+def yes_no(
+    t: Translate, topic: str, yes_key: str = "btn-yes", no_key: str = "btn-no"
+) -> InlineKeyboardMarkup:
     return inline(
         [
             [

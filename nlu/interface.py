@@ -10,7 +10,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-INTENTS = ["greet", "goodbye", "thanks", "affirm", "deny", "inform", "book_service", "cancel_booking", "reschedule_booking", "list_bookings", "rate_service", "emergency", "ask_help", "change_language", "contact_doctor", "sign_family_doctor", "out_of_scope"]
+INTENTS = [
+    "greet",
+    "goodbye",
+    "thanks",
+    "affirm",
+    "deny",
+    "inform",
+    "book_service",
+    "cancel_booking",
+    "reschedule_booking",
+    "list_bookings",
+    "rate_service",
+    "emergency",
+    "ask_help",
+    "change_language",
+    "contact_doctor",
+    "sign_family_doctor",
+    "out_of_scope",
+]
 URGENCIES = ("emergency", "urgent", "routine")
 
 

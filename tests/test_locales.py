@@ -36,4 +36,6 @@ def test_messages_render_in_both_languages_with_arguments() -> None:
     for lang in LANGUAGES:
         text = i18n.t(lang, "help", phone="010-1")
         assert "010-1" in text and "120" in text
-        assert "{" not in i18n.t(lang, "booked", service="s", when="w", provider="p", modality="m", preparation="x")
+        assert "{" not in i18n.t(
+            lang, "booked", service="s", when="w", provider="p", modality="m", preparation="x"
+        )

@@ -62,11 +62,27 @@ async def handle_text(
     if current is not None and current.startswith("Booking:") and resident is not None:
         await continue_booking(message, parse, state, session, resident, deps, t)
         return
-    await dispatch_intent(message, text, parse, channel=channel, state=state, session=session, resident=resident, deps=deps, t=t)
+    await dispatch_intent(
+        message,
+        text,
+        parse,
+        channel=channel,
+        state=state,
+        session=session,
+        resident=resident,
+        deps=deps,
+        t=t,
+    )
 
 
 async def continue_booking(
-    message: Message, parse: Parse, state: FSMContext, session: AsyncSession, resident: Resident, deps: Deps, t: Translate
+    message: Message,
+    parse: Parse,
+    state: FSMContext,
+    session: AsyncSession,
+    resident: Resident,
+    deps: Deps,
+    t: Translate,
 ) -> None:
     data = await state.get_data()
     updates = merge_parse(data, parse, deps)
@@ -117,9 +133,21 @@ async def dispatch_intent(
     if resident is None or not resident.onboarded:
         await message.answer(t("need-start"))
         return
-    if intent == "book_service" or (intent == "inform" and parse.service) or parse.urgency == "urgent":
+    if (
+        intent == "book_service"
+        or (intent == "inform" and parse.service)
+        or parse.urgency == "urgent"
+    ):
         await start_booking(
-            message, state, session, resident, deps, t, parse=parse, channel=channel, request_text=text
+            message,
+            state,
+            session,
+            resident,
+            deps,
+            t,
+            parse=parse,
+            channel=channel,
+            request_text=text,
         )
         return
     if intent in ("list_bookings", "cancel_booking", "reschedule_booking"):
@@ -129,7 +157,9 @@ async def dispatch_intent(
         await offer_doctors(message, state, session, resident, deps, t)
         return
     if intent == "contact_doctor":
-        await ask_for_callback(message, reason="contact", session=session, resident=resident, deps=deps, t=t)
+        await ask_for_callback(
+            message, reason="contact", session=session, resident=resident, deps=deps, t=t
+        )
         return
     if intent == "greet":
         await message.answer(t("main-menu"), reply_markup=main_menu(t))
@@ -146,7 +176,12 @@ def build_router() -> Router:
 
     @router.message(F.text, ~F.text.startswith("/"))
     async def free_text(
-        message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         text = (message.text or "").strip()
         if not text:
@@ -161,6 +196,15 @@ def build_router() -> Router:
             await message.answer(t("not-understood"))
             await message.answer(t("help-resume"))
             return
-        await handle_text(message, text, channel="text", state=state, session=session, resident=resident, deps=deps, t=t)
+        await handle_text(
+            message,
+            text,
+            channel="text",
+            state=state,
+            session=session,
+            resident=resident,
+            deps=deps,
+            t=t,
+        )
 
     return router

@@ -135,7 +135,12 @@ async def start_booking(
 
 
 async def advance(
-    message: Message, state: FSMContext, session: AsyncSession, resident: Resident, deps: Deps, t: Translate
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    resident: Resident,
+    deps: Deps,
+    t: Translate,
 ) -> None:
     """Ask for the first missing piece, or offer slots when nothing is missing."""
     data = await state.get_data()
@@ -196,7 +201,12 @@ async def advance(
 
 
 async def offer_slots(
-    message: Message, state: FSMContext, session: AsyncSession, resident: Resident, deps: Deps, t: Translate
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    resident: Resident,
+    deps: Deps,
+    t: Translate,
 ) -> None:
     data = await state.get_data()
     lang = resident.language
@@ -258,13 +268,20 @@ async def offer_slots(
         header = t("offers-exact")
     else:
         reasons = [r for r in result.reasons if f"reason-{r}" in deps.i18n.keys(lang)] or ["other"]
-        header = t("offers-alternative", why=("；" if lang == "zh" else "; ").join(t(f"reason-{r}") for r in reasons))
+        header = t(
+            "offers-alternative",
+            why=("；" if lang == "zh" else "; ").join(t(f"reason-{r}") for r in reasons),
+        )
     lines = [header]
     if data.get("when_ambiguous") and data.get("win_start"):
         understood = format_date(deps.i18n, lang, _dt(data["win_start"]).astimezone(deps.tz).date())  # type: ignore[union-attr]
         lines.insert(0, t("when-understood", when=understood))
-    buttons = [(offer_label(o, lang, deps, t), SlotPick(slot_id=o["slot_id"]).pack()) for o in offers]
-    rows = [[b] for b in buttons] + [[(t("btn-other-times"), OfferNav(action="other_times").pack()), call_me]]
+    buttons = [
+        (offer_label(o, lang, deps, t), SlotPick(slot_id=o["slot_id"]).pack()) for o in offers
+    ]
+    rows = [[b] for b in buttons] + [
+        [(t("btn-other-times"), OfferNav(action="other_times").pack()), call_me]
+    ]
     await message.answer("\n".join(lines), reply_markup=inline(rows))
 
 
@@ -281,7 +298,12 @@ def offer_label(offer: dict[str, Any], lang: str, deps: Deps, t: Translate) -> s
 
 
 async def read_back(
-    message: Message, state: FSMContext, resident: Resident, deps: Deps, t: Translate, offer: dict[str, Any]
+    message: Message,
+    state: FSMContext,
+    resident: Resident,
+    deps: Deps,
+    t: Translate,
+    offer: dict[str, Any],
 ) -> None:
     data = await state.get_data()
     lang = resident.language
@@ -297,7 +319,9 @@ async def read_back(
         text += "\n" + t("readback-address", address=resident.address)
     text += "\n" + t("readback-question")
     await state.set_state(Booking.confirming)
-    await message.answer(text, reply_markup=yes_no(t, "booking", yes_key="btn-confirm-booking", no_key="btn-change"))
+    await message.answer(
+        text, reply_markup=yes_no(t, "booking", yes_key="btn-confirm-booking", no_key="btn-change")
+    )
 
 
 def _require_resident(resident: Resident | None) -> bool:
@@ -313,7 +337,12 @@ def build_router() -> Router:
     @router.message(Command("book"))
     @router.message(MenuButton("menu-book"))
     async def book_entry(
-        message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         if not _require_resident(resident):
             await message.answer(t("need-start"))
@@ -338,7 +367,9 @@ def build_router() -> Router:
         code = callback_data.code
         if code in ("more", "less"):
             await message.edit_reply_markup(  # type: ignore[union-attr]
-                reply_markup=service_keyboard(deps, resident.language, page=1 if code == "more" else 0)
+                reply_markup=service_keyboard(
+                    deps, resident.language, page=1 if code == "more" else 0
+                )
             )
             return
         if code == "menu":
@@ -374,7 +405,13 @@ def build_router() -> Router:
             await query.message.answer(
                 t("ask-date"),
                 reply_markup=two_per_row(
-                    [(format_date(deps.i18n, resident.language, d), DayPick(value=d.isoformat()).pack()) for d in days]
+                    [
+                        (
+                            format_date(deps.i18n, resident.language, d),
+                            DayPick(value=d.isoformat()).pack(),
+                        )
+                        for d in days
+                    ]
                 ),
             )
             return
@@ -395,7 +432,9 @@ def build_router() -> Router:
                 return
             start = datetime.combine(day, time(0), tzinfo=deps.tz)
             end, pod = start + timedelta(days=1), False
-        await state.update_data(win_start=_iso(start), win_end=_iso(end), day_set=True, pod_set=pod, after=None)
+        await state.update_data(
+            win_start=_iso(start), win_end=_iso(end), day_set=True, pod_set=pod, after=None
+        )
         await advance(query.message, state, session, resident, deps, t)  # type: ignore[arg-type]
 
     @router.callback_query(Booking.choosing_part_of_day, PartOfDayPick.filter())
@@ -440,7 +479,12 @@ def build_router() -> Router:
 
     @router.message(Booking.giving_address, F.text)
     async def address_for_visit(
-        message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         if not _require_resident(resident):
             return
@@ -454,7 +498,12 @@ def build_router() -> Router:
 
     @router.callback_query(Booking.choosing_slot, OfferNav.filter(F.action == "other_times"))
     async def other_times(
-        query: CallbackQuery, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        query: CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         await query.answer()
         if not _require_resident(resident) or query.message is None:
@@ -480,11 +529,15 @@ def build_router() -> Router:
             return
         assert resident is not None
         data = await state.get_data()
-        offer = next((o for o in data.get("offers") or [] if o["slot_id"] == callback_data.slot_id), None)
+        offer = next(
+            (o for o in data.get("offers") or [] if o["slot_id"] == callback_data.slot_id), None
+        )
         if offer is None:
             await query.message.answer(t("stale-button"))
             return
-        if not await deps.holds.hold(offer["slot_id"], resident.id, deps.settings.slot_hold_seconds):
+        if not await deps.holds.hold(
+            offer["slot_id"], resident.id, deps.settings.slot_hold_seconds
+        ):
             await query.message.answer(t("slot-taken"))
             await offer_slots(query.message, state, session, resident, deps, t)  # type: ignore[arg-type]
             return
@@ -553,11 +606,14 @@ def build_router() -> Router:
         if data.get("mode") == "resched":
             await deps.notifier.booking_rescheduled(session, data["booking_id"], booking.id)
             await message.answer(
-                t("rescheduled", service=service.name(lang), when=when, provider=provider), reply_markup=main_menu(t)
+                t("rescheduled", service=service.name(lang), when=when, provider=provider),
+                reply_markup=main_menu(t),
             )
             return
         if data.get("request_id"):
-            await mark_request_booked(session, request_id=data["request_id"], booking_id=booking.id, clock=deps.clock)
+            await mark_request_booked(
+                session, request_id=data["request_id"], booking_id=booking.id, clock=deps.clock
+            )
         await deps.notifier.booking_created(session, booking.id)
         deps.count("bookings")
         await message.answer(

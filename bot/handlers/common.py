@@ -20,7 +20,12 @@ from bot.states import Onboarding
 
 def language_keyboard(t: Translate):  # type: ignore[no-untyped-def]
     return inline(
-        [[(t("lang-zh"), LanguagePick(code="zh").pack()), (t("lang-en"), LanguagePick(code="en").pack())]]
+        [
+            [
+                (t("lang-zh"), LanguagePick(code="zh").pack()),
+                (t("lang-en"), LanguagePick(code="en").pack()),
+            ]
+        ]
     )
 
 
@@ -28,11 +33,15 @@ def build_router() -> Router:
     router = Router(name=__name__)
 
     @router.message(Command("cancel"))
-    async def cancel(message: Message, state: FSMContext, t: Translate, resident: Resident | None) -> None:
+    async def cancel(
+        message: Message, state: FSMContext, t: Translate, resident: Resident | None
+    ) -> None:
         had_state = await state.get_state() is not None
         await state.clear()
         markup = main_menu(t) if resident is not None and resident.onboarded else None
-        await message.answer(t("cancelled" if had_state else "nothing-to-cancel"), reply_markup=markup)
+        await message.answer(
+            t("cancelled" if had_state else "nothing-to-cancel"), reply_markup=markup
+        )
 
     @router.message(Command("help"))
     @router.message(MenuButton("menu-help"))

@@ -28,7 +28,12 @@ def _team_name(provider: Provider, lang: str) -> str:
 
 
 async def offer_doctors(
-    message: Message, state: FSMContext, session: AsyncSession, resident: Resident, deps: Deps, t: Translate
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    resident: Resident,
+    deps: Deps,
+    t: Translate,
 ) -> None:
     lang = resident.language
     doctors = await family_doctors(session, resident.community or None)
@@ -58,19 +63,28 @@ def build_router() -> Router:
 
     @router.message(Command("doctor"))
     @router.message(MenuButton("menu-doctor"))
-    async def my_doctor(message: Message, session: AsyncSession, resident: Resident | None, t: Translate) -> None:
+    async def my_doctor(
+        message: Message, session: AsyncSession, resident: Resident | None, t: Translate
+    ) -> None:
         if resident is None or not resident.onboarded:
             await message.answer(t("need-start"))
             return
         contract = await active_contract(session, resident.id)
         if contract is None:
             await message.answer(
-                t("contract-none"), reply_markup=inline([[(t("btn-sign-doctor"), Answer(topic="sign", yes=True).pack())]])
+                t("contract-none"),
+                reply_markup=inline(
+                    [[(t("btn-sign-doctor"), Answer(topic="sign", yes=True).pack())]]
+                ),
             )
             return
         doctor = contract.provider
         await message.answer(
-            t("contract-current", name=provider_name(doctor, resident.language), team=_team_name(doctor, resident.language)),
+            t(
+                "contract-current",
+                name=provider_name(doctor, resident.language),
+                team=_team_name(doctor, resident.language),
+            ),
             reply_markup=inline(
                 [
                     [(t("btn-book-now"), ServicePick(code="menu").pack())],
@@ -82,7 +96,12 @@ def build_router() -> Router:
 
     @router.callback_query(Answer.filter(F.topic == "sign"))
     async def start_signing(
-        query: CallbackQuery, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        query: CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         await query.answer()
         if resident is None or not resident.onboarded:
@@ -92,7 +111,12 @@ def build_router() -> Router:
 
     @router.callback_query(Contract.choosing_doctor, DoctorPick.filter())
     async def doctor_picked(
-        query: CallbackQuery, callback_data: DoctorPick, state: FSMContext, session: AsyncSession, resident: Resident | None, t: Translate
+        query: CallbackQuery,
+        callback_data: DoctorPick,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        t: Translate,
     ) -> None:
         await query.answer()
         if resident is None:
@@ -104,13 +128,23 @@ def build_router() -> Router:
         await state.update_data(doctor_id=doctor.id)
         await state.set_state(Contract.confirming)
         await query.message.answer(  # type: ignore[union-attr]
-            t("contract-readback", name=provider_name(doctor, resident.language), team=_team_name(doctor, resident.language)),
+            t(
+                "contract-readback",
+                name=provider_name(doctor, resident.language),
+                team=_team_name(doctor, resident.language),
+            ),
             reply_markup=yes_no(t, "contract", yes_key="btn-sign", no_key="btn-back"),
         )
 
     @router.callback_query(Contract.confirming, Answer.filter(F.topic == "contract"))
     async def contract_answer(
-        query: CallbackQuery, callback_data: Answer, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        query: CallbackQuery,
+        callback_data: Answer,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         await query.answer()
         if resident is None:
@@ -119,11 +153,17 @@ def build_router() -> Router:
             await offer_doctors(query.message, state, session, resident, deps, t)  # type: ignore[arg-type]
             return
         doctor_id = (await state.get_data()).get("doctor_id")
-        contract = await sign_contract(session, resident_id=resident.id, provider_id=doctor_id, clock=deps.clock)
+        contract = await sign_contract(
+            session, resident_id=resident.id, provider_id=doctor_id, clock=deps.clock
+        )
         await state.clear()
         doctor = contract.provider
         await query.message.answer(  # type: ignore[union-attr]
-            t("contract-signed", name=provider_name(doctor, resident.language), team=_team_name(doctor, resident.language)),
+            t(
+                "contract-signed",
+                name=provider_name(doctor, resident.language),
+                team=_team_name(doctor, resident.language),
+            ),
             reply_markup=main_menu(t),
         )
 

@@ -23,7 +23,9 @@ def build_router() -> Router:
     router = Router(name=__name__)
 
     @router.message()
-    async def anything_else(message: Message, state: FSMContext, resident: Resident | None, t: Translate) -> None:
+    async def anything_else(
+        message: Message, state: FSMContext, resident: Resident | None, t: Translate
+    ) -> None:
         if message.text is not None:
             # An unknown /command.
             await message.answer(t("not-understood"))
@@ -50,13 +52,18 @@ def build_router() -> Router:
             chat_id = event.update.message.chat.id
             user = event.update.message.from_user
             lang = "en" if user and (user.language_code or "").startswith("en") else "zh"
-        elif event.update.callback_query is not None and event.update.callback_query.message is not None:
+        elif (
+            event.update.callback_query is not None
+            and event.update.callback_query.message is not None
+        ):
             chat_id = event.update.callback_query.message.chat.id
         if chat_id is not None:
             try:
                 await bot.send_message(chat_id, deps.i18n.t(lang, "error-generic"))
             except Exception:  # the apology must never raise in its turn
-                log.warning("could not tell chat about the failed update %s", event.update.update_id)
+                log.warning(
+                    "could not tell chat about the failed update %s", event.update.update_id
+                )
         return True
 
     return router

@@ -44,7 +44,9 @@ def booking_line(booking: Booking, resident: Resident, deps: Deps, t: Translate)
     )
 
 
-async def show_bookings(message: Message, session: AsyncSession, resident: Resident, deps: Deps, t: Translate) -> None:
+async def show_bookings(
+    message: Message, session: AsyncSession, resident: Resident, deps: Deps, t: Translate
+) -> None:
     bookings = await upcoming_bookings(session, resident_id=resident.id, clock=deps.clock)
     if not bookings:
         await message.answer(t("bookings-none"), reply_markup=main_menu(t))
@@ -56,8 +58,14 @@ async def show_bookings(message: Message, session: AsyncSession, resident: Resid
             reply_markup=inline(
                 [
                     [
-                        (t("btn-resched-booking"), BookingAction(action="resched", booking_id=booking.id).pack()),
-                        (t("btn-cancel-booking"), BookingAction(action="cancel", booking_id=booking.id).pack()),
+                        (
+                            t("btn-resched-booking"),
+                            BookingAction(action="resched", booking_id=booking.id).pack(),
+                        ),
+                        (
+                            t("btn-cancel-booking"),
+                            BookingAction(action="cancel", booking_id=booking.id).pack(),
+                        ),
                     ]
                 ]
             ),
@@ -65,7 +73,11 @@ async def show_bookings(message: Message, session: AsyncSession, resident: Resid
 
 
 async def _own_booking(
-    query: CallbackQuery, booking_id: int, session: AsyncSession, resident: Resident | None, t: Translate
+    query: CallbackQuery,
+    booking_id: int,
+    session: AsyncSession,
+    resident: Resident | None,
+    t: Translate,
 ) -> Booking | None:
     """The booking if it belongs to this resident and can still change; otherwise a
     kind refusal. Taps on someone else's booking are logged (ids only)."""
@@ -89,7 +101,12 @@ def build_router() -> Router:
     @router.message(Command("bookings"))
     @router.message(MenuButton("menu-bookings"))
     async def my_bookings(
-        message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         if resident is None or not resident.onboarded:
             await message.answer(t("need-start"))
@@ -141,7 +158,9 @@ def build_router() -> Router:
             await query.message.answer(t("booking-kept"), reply_markup=main_menu(t))  # type: ignore[union-attr]
             return
         try:
-            booking = await cancel(session, resident_id=resident.id, booking_id=booking_id, clock=deps.clock)
+            booking = await cancel(
+                session, resident_id=resident.id, booking_id=booking_id, clock=deps.clock
+            )
         except NotYourBooking:
             log.warning("refused cancel: user=%s booking=%s", query.from_user.id, booking_id)
             await query.message.answer(t("not-yours"))  # type: ignore[union-attr]

@@ -23,7 +23,9 @@ from bot.keyboards import main_menu, one_per_row, yes_no
 from bot.states import Privacy
 
 
-async def send_export(message: Message, session: AsyncSession, resident: Resident, t: Translate) -> None:
+async def send_export(
+    message: Message, session: AsyncSession, resident: Resident, t: Translate
+) -> None:
     data = await export_resident_data(session, resident.id)
     payload = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
     await message.answer_document(
@@ -33,7 +35,10 @@ async def send_export(message: Message, session: AsyncSession, resident: Residen
 
 async def ask_delete(message: Message, state: FSMContext, t: Translate) -> None:
     await state.set_state(Privacy.confirming_delete)
-    await message.answer(t("delete-readback"), reply_markup=yes_no(t, "delete", "btn-confirm-delete", "btn-keep-data"))
+    await message.answer(
+        t("delete-readback"),
+        reply_markup=yes_no(t, "delete", "btn-confirm-delete", "btn-keep-data"),
+    )
 
 
 def settings_keyboard(resident: Resident, t: Translate):  # type: ignore[no-untyped-def]
@@ -77,21 +82,27 @@ def build_router() -> Router:
             await message.answer(t("language-choose"), reply_markup=language_keyboard(t))
         elif action == "voice":
             await update_profile(session, resident, voice_replies=not resident.voice_replies)
-            await message.answer(t("voice-replies-now-on" if resident.voice_replies else "voice-replies-now-off"))
+            await message.answer(
+                t("voice-replies-now-on" if resident.voice_replies else "voice-replies-now-off")
+            )
         elif action == "export":
             await send_export(message, session, resident, t)  # type: ignore[arg-type]
         elif action == "delete":
             await ask_delete(message, state, t)  # type: ignore[arg-type]
 
     @router.message(Command("mydata"))
-    async def my_data(message: Message, session: AsyncSession, resident: Resident | None, t: Translate) -> None:
+    async def my_data(
+        message: Message, session: AsyncSession, resident: Resident | None, t: Translate
+    ) -> None:
         if resident is None:
             await message.answer(t("need-start"))
             return
         await send_export(message, session, resident, t)
 
     @router.message(Command("deletedata"))
-    async def delete_data(message: Message, state: FSMContext, resident: Resident | None, t: Translate) -> None:
+    async def delete_data(
+        message: Message, state: FSMContext, resident: Resident | None, t: Translate
+    ) -> None:
         if resident is None:
             await message.answer(t("need-start"))
             return

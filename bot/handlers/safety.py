@@ -80,7 +80,11 @@ async def ask_for_callback(
         await message.answer(t("callback-need-profile"))
         return
     callback = await request_callback(
-        session, resident_id=resident.id, reason=reason, clock=deps.clock, voice_file_id=voice_file_id
+        session,
+        resident_id=resident.id,
+        reason=reason,
+        clock=deps.clock,
+        voice_file_id=voice_file_id,
     )
     await deps.notifier.callback_requested(session, callback.id)
     if callback.provider is not None:
@@ -122,21 +126,38 @@ def build_router() -> Router:
     @router.message(Command("callme"))
     @router.message(MenuButton("menu-callback"))
     async def callback_from_menu(
-        message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         await state.clear()
-        await ask_for_callback(message, reason="help", session=session, resident=resident, deps=deps, t=t)
+        await ask_for_callback(
+            message, reason="help", session=session, resident=resident, deps=deps, t=t
+        )
 
     @router.callback_query(OfferNav.filter(lambda data: data.action == "call_me"))
     async def callback_from_offers(
-        query: CallbackQuery, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        query: CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         await query.answer()
         data = await state.get_data()
         await state.clear()
         reason = "urgent" if data.get("urgency") == "urgent" else "help"
         await ask_for_callback(
-            query.message, reason=reason, session=session, resident=resident, deps=deps, t=t  # type: ignore[arg-type]
+            query.message,
+            reason=reason,
+            session=session,
+            resident=resident,
+            deps=deps,
+            t=t,  # type: ignore[arg-type]
         )
 
     return router

@@ -51,17 +51,30 @@ def groups_keyboard(t: Translate, chosen: list[str]):  # type: ignore[no-untyped
 async def link_provider(message: Message, code: str, session: AsyncSession, deps: Deps) -> None:
     assert message.from_user is not None
     provider = await redeem_invite(
-        session, code=code.upper(), telegram_id=message.from_user.id, chat_id=message.chat.id, clock=deps.clock
+        session,
+        code=code.upper(),
+        telegram_id=message.from_user.id,
+        chat_id=message.chat.id,
+        clock=deps.clock,
     )
     lang = provider.language if provider else "zh"
     t = deps.i18n.translator(lang)
     if provider is None:
         await message.answer(t("provider-invite-bad"))
         return
-    await message.answer(t("provider-linked", name=provider.name_zh if lang == "zh" else provider.name_en))
+    await message.answer(
+        t("provider-linked", name=provider.name_zh if lang == "zh" else provider.name_en)
+    )
 
 
-async def finish_onboarding(message: Message, state: FSMContext, session: AsyncSession, resident: Resident, deps: Deps, t: Translate) -> None:
+async def finish_onboarding(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    resident: Resident,
+    deps: Deps,
+    t: Translate,
+) -> None:
     await state.clear()
     await message.answer(t("profile-done", name=resident.name or ""), reply_markup=main_menu(t))
     if await active_contract(session, resident.id) is None:
@@ -86,7 +99,12 @@ def build_router() -> Router:
             await link_provider(message, command.args.strip(), session, deps)
             return
         if provider is not None and resident is None:
-            await message.answer(t("provider-hello", name=provider.name_zh if provider.language == "zh" else provider.name_en))
+            await message.answer(
+                t(
+                    "provider-hello",
+                    name=provider.name_zh if provider.language == "zh" else provider.name_en,
+                )
+            )
             return
         await state.clear()
         if resident is not None and resident.onboarded:
@@ -99,10 +117,14 @@ def build_router() -> Router:
 
     @router.message(F.text.regexp(r"^/provider\s+\S+"))
     async def provider_command(message: Message, session: AsyncSession, deps: Deps) -> None:
-        await link_provider(message, (message.text or "").split(maxsplit=1)[1].strip(), session, deps)
+        await link_provider(
+            message, (message.text or "").split(maxsplit=1)[1].strip(), session, deps
+        )
 
     @router.callback_query(Onboarding.choosing_language, LanguagePick.filter())
-    async def language_chosen(query: CallbackQuery, callback_data: LanguagePick, state: FSMContext, deps: Deps) -> None:
+    async def language_chosen(
+        query: CallbackQuery, callback_data: LanguagePick, state: FSMContext, deps: Deps
+    ) -> None:
         await query.answer()
         lang = callback_data.code if callback_data.code in ("zh", "en") else "zh"
         t = deps.i18n.translator(lang)
@@ -112,13 +134,22 @@ def build_router() -> Router:
         await query.message.answer(  # type: ignore[union-attr]
             t("privacy-notice"),
             reply_markup=inline(
-                [[(t("btn-consent"), ConsentAnswer(agreed=True).pack()), (t("btn-decline"), ConsentAnswer(agreed=False).pack())]]
+                [
+                    [
+                        (t("btn-consent"), ConsentAnswer(agreed=True).pack()),
+                        (t("btn-decline"), ConsentAnswer(agreed=False).pack()),
+                    ]
+                ]
             ),
         )
 
     @router.callback_query(Onboarding.reading_privacy, ConsentAnswer.filter())
     async def consent(
-        query: CallbackQuery, callback_data: ConsentAnswer, state: FSMContext, session: AsyncSession, deps: Deps
+        query: CallbackQuery,
+        callback_data: ConsentAnswer,
+        state: FSMContext,
+        session: AsyncSession,
+        deps: Deps,
     ) -> None:
         await query.answer()
         lang = (await state.get_data()).get("lang", "zh")
@@ -128,14 +159,24 @@ def build_router() -> Router:
             await query.message.answer(t("consent-declined", phone=deps.settings.centre_phone))  # type: ignore[union-attr]
             return
         resident = await get_or_create_resident(
-            session, telegram_id=query.from_user.id, chat_id=query.message.chat.id, language=lang, clock=deps.clock  # type: ignore[union-attr]
+            session,
+            telegram_id=query.from_user.id,
+            chat_id=query.message.chat.id,
+            language=lang,
+            clock=deps.clock,  # type: ignore[union-attr]
         )
         await record_consent(session, resident, deps.clock)
         await state.set_state(Onboarding.giving_name)
         await query.message.answer(t("ask-name"))  # type: ignore[union-attr]
 
     @router.message(Onboarding.giving_name, F.text)
-    async def name_given(message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, t: Translate) -> None:
+    async def name_given(
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        t: Translate,
+    ) -> None:
         name = " ".join((message.text or "").split())
         if resident is None:
             await message.answer(t("need-start"))
@@ -149,12 +190,21 @@ def build_router() -> Router:
 
     @router.message(Onboarding.sharing_phone, F.contact)
     @router.message(Onboarding.sharing_phone, F.text)
-    async def phone_given(message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, t: Translate) -> None:
+    async def phone_given(
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        t: Translate,
+    ) -> None:
         if resident is None:
             await message.answer(t("need-start"))
             return
         if message.contact is not None:
-            own = message.contact.user_id in (None, message.from_user.id if message.from_user else None)
+            own = message.contact.user_id in (
+                None,
+                message.from_user.id if message.from_user else None,
+            )
             phone = normalise_phone(message.contact.phone_number) if own else None
         else:
             phone = normalise_phone(message.text or "")
@@ -167,7 +217,12 @@ def build_router() -> Router:
 
     @router.message(Onboarding.giving_birth_year, F.text)
     async def birth_year_given(
-        message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         if resident is None:
             await message.answer(t("need-start"))
@@ -182,7 +237,12 @@ def build_router() -> Router:
 
     @router.message(Onboarding.giving_address, F.text)
     async def address_given(
-        message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         if resident is None:
             await message.answer(t("need-start"))
@@ -195,15 +255,23 @@ def build_router() -> Router:
         await ask_groups(message, state, resident, deps, t)
 
     @router.callback_query(Onboarding.giving_address, SkipStep.filter(F.step == "address"))
-    async def address_skipped(query: CallbackQuery, state: FSMContext, resident: Resident | None, deps: Deps, t: Translate) -> None:
+    async def address_skipped(
+        query: CallbackQuery, state: FSMContext, resident: Resident | None, deps: Deps, t: Translate
+    ) -> None:
         await query.answer()
         if resident is not None:
             await ask_groups(query.message, state, resident, deps, t)  # type: ignore[arg-type]
 
-    async def ask_groups(message: Message, state: FSMContext, resident: Resident, deps: Deps, t: Translate) -> None:
+    async def ask_groups(
+        message: Message, state: FSMContext, resident: Resident, deps: Deps, t: Translate
+    ) -> None:
         chosen = list(resident.priority_groups or [])
         today = deps.clock().astimezone(deps.tz).date()
-        if resident.birth_year and today.year - resident.birth_year >= 65 and "elderly_65" not in chosen:
+        if (
+            resident.birth_year
+            and today.year - resident.birth_year >= 65
+            and "elderly_65" not in chosen
+        ):
             chosen.append("elderly_65")
         await state.update_data(groups=chosen)
         await state.set_state(Onboarding.choosing_groups)
@@ -211,7 +279,12 @@ def build_router() -> Router:
 
     @router.callback_query(Onboarding.choosing_groups, GroupToggle.filter())
     async def group_toggled(
-        query: CallbackQuery, callback_data: GroupToggle, state: FSMContext, session: AsyncSession, resident: Resident | None, t: Translate
+        query: CallbackQuery,
+        callback_data: GroupToggle,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        t: Translate,
     ) -> None:
         await query.answer()
         if resident is None:
@@ -232,7 +305,12 @@ def build_router() -> Router:
 
     @router.message(Onboarding.giving_emergency_contact, F.text)
     async def contact_given(
-        message: Message, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        message: Message,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         if resident is None:
             await message.answer(t("need-start"))
@@ -244,13 +322,23 @@ def build_router() -> Router:
             await message.answer(t("bad-emergency-contact"), reply_markup=_skip(t, "contact"))
             return
         await update_profile(
-            session, resident, emergency_contact_name=match.group(1).strip(), emergency_contact_phone=phone
+            session,
+            resident,
+            emergency_contact_name=match.group(1).strip(),
+            emergency_contact_phone=phone,
         )
         await finish_onboarding(message, state, session, resident, deps, t)
 
-    @router.callback_query(Onboarding.giving_emergency_contact, SkipStep.filter(F.step == "contact"))
+    @router.callback_query(
+        Onboarding.giving_emergency_contact, SkipStep.filter(F.step == "contact")
+    )
     async def contact_skipped(
-        query: CallbackQuery, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        query: CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         await query.answer()
         if resident is not None:

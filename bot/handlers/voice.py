@@ -78,7 +78,10 @@ def build_router() -> Router:
         # The file id is kept so that a call-back request can carry the voice itself.
         await state.update_data(voice_file_id=media.file_id)  # type: ignore[union-attr]
         if duration > settings.voice_max_seconds:
-            await message.answer(t("voice-too-long", seconds=str(settings.voice_max_seconds)), reply_markup=_callback_keyboard(t))
+            await message.answer(
+                t("voice-too-long", seconds=str(settings.voice_max_seconds)),
+                reply_markup=_callback_keyboard(t),
+            )
             return
         if size > settings.voice_max_bytes:
             await message.answer(t("voice-too-large"), reply_markup=_callback_keyboard(t))
@@ -99,7 +102,10 @@ def build_router() -> Router:
             await message.answer(t("voice-silent"))
             return
         except AudioTooLong:
-            await message.answer(t("voice-too-long", seconds=str(settings.voice_max_seconds)), reply_markup=_callback_keyboard(t))
+            await message.answer(
+                t("voice-too-long", seconds=str(settings.voice_max_seconds)),
+                reply_markup=_callback_keyboard(t),
+            )
             return
         except AudioTooLarge:
             await message.answer(t("voice-too-large"), reply_markup=_callback_keyboard(t))
@@ -120,8 +126,14 @@ def build_router() -> Router:
         flag = triage(text)
         if flag.urgency == "emergency":
             await raise_emergency(
-                message, category=flag.category or "unspecified", channel="voice",
-                state=state, session=session, resident=resident, deps=deps, t=t,
+                message,
+                category=flag.category or "unspecified",
+                channel="voice",
+                state=state,
+                session=session,
+                resident=resident,
+                deps=deps,
+                t=t,
             )
             return
         previous_state = await state.get_state()
@@ -165,7 +177,12 @@ def build_router() -> Router:
 
     @router.callback_query(OfferNav.filter(F.action == "voice_call_me"))
     async def voice_callback(
-        query: CallbackQuery, state: FSMContext, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
+        query: CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
     ) -> None:
         await query.answer()
         voice_file_id = (await state.get_data()).get("voice_file_id")
