@@ -1,0 +1,345 @@
+"""Booking, cancelling and rescheduling, with integrity under concurrency.
+
+A seat is taken by one conditional UPDATE (`booked < capacity`): whichever transaction
+commits it first wins, on SQLite and PostgreSQL alike, so two residents never hold the
+same single-capacity slot and a session never overbooks. A partial unique index makes
+a double tap on confirm book once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from actions.clock import Clock
+from actions.models import Booking, Provider, Resident, ServiceRequest, Slot
+
+ACTIVE = ("confirmed", "accepted")
+
+
+class SlotUnavailable(Exception):
+    """The slot is full, gone, or does not offer this service."""
+
+
+class BookingNotFound(Exception):
+    pass
+
+
+class NotYourBooking(Exception):
+    pass
+
+
+class BookingNotChangeable(Exception):
+    """Past, cancelled, declined or already done."""
+
+
+@dataclass(frozen=True)
+class BookingSummary:
+    booking_id: int
+    resident_name: str
+    age: int | None
+    priority_groups: list[str]
+    phone: str | None
+    service_code: str
+    starts_at: datetime
+    ends_at: datetime
+    modality: str
+    address: str | None
+    request_text: str | None
+    urgency: str
+    provider_id: int
+    provider_chat_id: int | None
+    provider_language: str
+
+
+async def _active_booking(session: AsyncSession, resident_id: int, slot_id: int) -> Booking | None:
+    return await session.scalar(
+        select(Booking).where(
+            Booking.resident_id == resident_id, Booking.slot_id == slot_id, Booking.status.in_(ACTIVE)
+        )
+    )
+
+
+async def _take_seat(session: AsyncSession, slot_id: int) -> bool:
+    result = await session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked < Slot.capacity)
+        .values(booked=Slot.booked + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def _free_seat(session: AsyncSession, slot_id: int) -> None:
+    await session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked > 0)
+        .values(booked=Slot.booked - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _insert_booking(
+    session: AsyncSession,
+    *,
+    resident_id: int,
+    slot_id: int,
+    service_code: str,
+    urgency: str,
+    channel: str,
+    request_text: str | None,
+    clock: Clock,
+) -> Booking:
+    """Within the caller's transaction: checks, takes the seat, inserts the booking."""
+    slot = await session.get(Slot, slot_id, populate_existing=True)
+    if slot is None or slot.starts_at <= clock():
+        raise SlotUnavailable(slot_id)
+    if slot.services is not None and service_code not in slot.services:
+        raise SlotUnavailable(slot_id)
+    provider = await session.get(Provider, slot.provider_id)
+    if provider is None or service_code not in (provider.services or []):
+        raise SlotUnavailable(slot_id)
+    if not await _take_seat(session, slot_id):
+        raise SlotUnavailable(slot_id)
+    booking = Booking(
+        resident_id=resident_id,
+        slot_id=slot_id,
+        provider_id=slot.provider_id,
+        service_code=service_code,
+        modality=slot.modality,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        status="confirmed",
+        urgency=urgency,
+        channel=channel,
+        request_text=request_text,
+        created_at=clock(),
+    )
+    session.add(booking)
+    await session.flush()
+    return booking
+
+
+async def book(
+    session: AsyncSession,
+    *,
+    resident_id: int,
+    slot_id: int,
+    service_code: str,
+    urgency: str = "routine",
+    channel: str = "buttons",
+    request_text: str | None = None,
+    clock: Clock,
+) -> Booking:
+    """Books one seat, or returns the resident's existing booking of this slot."""
+    existing = await _active_booking(session, resident_id, slot_id)
+    if existing is not None:
+        return existing
+    try:
+        booking = await _insert_booking(
+            session,
+            resident_id=resident_id,
+            slot_id=slot_id,
+            service_code=service_code,
+            urgency=urgency,
+            channel=channel,
+            request_text=request_text,
+            clock=clock,
+        )
+        await session.commit()
+    except IntegrityError:
+        # The same resident confirmed twice at once: the other tap's booking stands.
+        await session.rollback()
+        existing = await _active_booking(session, resident_id, slot_id)
+        if existing is None:
+            raise SlotUnavailable(slot_id) from None
+        return existing
+    except SlotUnavailable:
+        await session.rollback()
+        existing = await _active_booking(session, resident_id, slot_id)
+        if existing is not None:
+            return existing
+        raise
+    return booking
+
+
+async def _owned_changeable(session: AsyncSession, resident_id: int, booking_id: int, clock: Clock) -> Booking:
+    booking = await session.get(Booking, booking_id, populate_existing=True)
+    if booking is None:
+        raise BookingNotFound(booking_id)
+    if booking.resident_id != resident_id:
+        raise NotYourBooking(booking_id)
+    if booking.status not in ACTIVE or booking.starts_at <= clock():
+        raise BookingNotChangeable(booking_id)
+    return booking
+
+
+async def cancel(session: AsyncSession, *, resident_id: int, booking_id: int, clock: Clock) -> Booking:
+    booking = await _owned_changeable(session, resident_id, booking_id, clock)
+    # The status moves only if it is still active: two cancels free one seat.
+    result = await session.execute(
+        update(Booking)
+        .where(Booking.id == booking_id, Booking.status.in_(ACTIVE))
+        .values(status="cancelled", cancelled_at=clock())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        await session.rollback()
+        raise BookingNotChangeable(booking_id)
+    await _free_seat(session, booking.slot_id)
+    await session.commit()
+    await session.refresh(booking)
+    return booking
+
+
+async def reschedule(
+    session: AsyncSession, *, resident_id: int, booking_id: int, new_slot_id: int, clock: Clock
+) -> Booking:
+    """Moves a booking to another slot in one transaction: either both happen or neither."""
+    old = await _owned_changeable(session, resident_id, booking_id, clock)
+    if old.slot_id == new_slot_id:
+        return old
+    try:
+        new = await _insert_booking(
+            session,
+            resident_id=resident_id,
+            slot_id=new_slot_id,
+            service_code=old.service_code,
+            urgency=old.urgency,
+            channel=old.channel,
+            request_text=old.request_text,
+            clock=clock,
+        )
+        result = await session.execute(
+            update(Booking)
+            .where(Booking.id == booking_id, Booking.status.in_(ACTIVE))
+            .values(status="cancelled", cancelled_at=clock())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise BookingNotChangeable(booking_id)
+        await _free_seat(session, old.slot_id)
+        await session.commit()
+    except (SlotUnavailable, BookingNotChangeable, IntegrityError) as exc:
+        await session.rollback()
+        if isinstance(exc, IntegrityError):
+            raise SlotUnavailable(new_slot_id) from None
+        raise
+    return new
+
+
+async def upcoming_bookings(session: AsyncSession, *, resident_id: int, clock: Clock) -> list[Booking]:
+    return list(
+        (
+            await session.scalars(
+                select(Booking)
+                .where(
+                    Booking.resident_id == resident_id,
+                    Booking.status.in_(ACTIVE),
+                    Booking.ends_at > clock(),
+                )
+                .options(selectinload(Booking.provider), selectinload(Booking.slot))
+                .order_by(Booking.starts_at)
+            )
+        ).all()
+    )
+
+
+async def get_booking(session: AsyncSession, booking_id: int) -> Booking | None:
+    return await session.scalar(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .options(selectinload(Booking.provider), selectinload(Booking.slot), selectinload(Booking.resident))
+        .execution_options(populate_existing=True)
+    )
+
+
+async def provider_bookings(
+    session: AsyncSession, *, provider_id: int, start: datetime, end: datetime, statuses: tuple[str, ...] = ACTIVE
+) -> list[Booking]:
+    return list(
+        (
+            await session.scalars(
+                select(Booking)
+                .where(
+                    Booking.provider_id == provider_id,
+                    Booking.starts_at >= start,
+                    Booking.starts_at < end,
+                    Booking.status.in_(statuses),
+                )
+                .options(selectinload(Booking.resident))
+                .order_by(Booking.starts_at)
+            )
+        ).all()
+    )
+
+
+def age_in(birth_year: int | None, year: int) -> int | None:
+    return year - birth_year if birth_year else None
+
+
+async def booking_summary(session: AsyncSession, booking_id: int, *, tz: ZoneInfo, clock: Clock) -> BookingSummary:
+    booking = await get_booking(session, booking_id)
+    if booking is None:
+        raise BookingNotFound(booking_id)
+    resident: Resident = booking.resident
+    provider: Provider = booking.provider
+    today = clock().astimezone(tz).date()
+    age = age_in(resident.birth_year, today.year)
+    groups = list(resident.priority_groups or [])
+    if age is not None and age >= 65 and "elderly_65" not in groups:
+        groups.insert(0, "elderly_65")
+    return BookingSummary(
+        booking_id=booking.id,
+        resident_name=resident.name or "",
+        age=age,
+        priority_groups=groups,
+        phone=resident.phone,
+        service_code=booking.service_code,
+        starts_at=booking.starts_at.astimezone(tz),
+        ends_at=booking.ends_at.astimezone(tz),
+        modality=booking.modality,
+        address=resident.address if booking.modality == "home_visit" else None,
+        request_text=booking.request_text,
+        urgency=booking.urgency,
+        provider_id=provider.id,
+        provider_chat_id=provider.chat_id,
+        provider_language=provider.language,
+    )
+
+
+async def record_request(
+    session: AsyncSession,
+    *,
+    resident_id: int | None,
+    service_code: str | None,
+    channel: str,
+    urgency: str,
+    offered: int,
+    clock: Clock,
+) -> ServiceRequest:
+    request = ServiceRequest(
+        resident_id=resident_id,
+        service_code=service_code,
+        channel=channel,
+        urgency=urgency,
+        offered_slots=offered,
+        created_at=clock(),
+    )
+    session.add(request)
+    await session.commit()
+    return request
+
+
+async def mark_request_booked(session: AsyncSession, *, request_id: int, booking_id: int, clock: Clock) -> None:
+    await session.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id == request_id, ServiceRequest.booking_id.is_(None))
+        .values(booking_id=booking_id, booked_at=clock())
+    )
+    await session.commit()

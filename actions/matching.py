@@ -1,0 +1,219 @@
+"""Matching a request to concrete slots (精准匹配, then 模糊匹配).
+
+The resident's contracted family doctor comes first, then that doctor's team, then any
+other provider who delivers the service. When nothing fits the request exactly, the
+constraints are relaxed one at a time and the reasons are returned, so the resident
+always gets the nearest alternatives instead of a dead end."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import combinations
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions.catalog import Catalog
+from actions.clock import Clock
+from actions.models import Booking, Contract, Provider, Resident, Slot
+
+ACTIVE = ("confirmed", "accepted")
+ROUTINE_LEAD = timedelta(hours=1)
+URGENT_LEAD = timedelta(minutes=15)
+SEARCH_DAYS = 30
+PER_HALF_DAY = 2
+TIER_ORDER = {"family_doctor": 0, "team": 1, "other": 2}
+# The order in which constraints are given up when nothing fits.
+RELAXABLE = ("window", "modality", "gender")
+REASON = {
+    "window": "no_slot_in_window",
+    "modality": "modality_unavailable",
+    "gender": "gender_unavailable",
+}
+
+
+@dataclass
+class MatchRequest:
+    service_code: str
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    modality: str | None = None
+    provider_gender: str | None = None
+    urgency: str = "routine"
+
+
+@dataclass
+class SlotOffer:
+    slot_id: int
+    provider_id: int
+    provider_name_zh: str
+    provider_name_en: str
+    provider_role: str
+    provider_gender: str
+    starts_at: datetime
+    ends_at: datetime
+    modality: str
+    tier: str
+    seats_left: int
+
+
+@dataclass
+class MatchResult:
+    offers: list[SlotOffer]
+    exact: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+async def contracted_doctor_id(session: AsyncSession, resident_id: int) -> int | None:
+    household_id = await session.scalar(select(Resident.household_id).where(Resident.id == resident_id))
+    if household_id is None:
+        return None
+    return await session.scalar(
+        select(Contract.provider_id).where(Contract.household_id == household_id, Contract.status == "active")
+    )
+
+
+async def _candidates(
+    session: AsyncSession, request: MatchRequest, catalog: Catalog, earliest: datetime, resident_id: int
+) -> list[tuple[Slot, Provider]]:
+    service = catalog.get(request.service_code)
+    rows = (
+        await session.execute(
+            select(Slot, Provider)
+            .join(Provider, Provider.id == Slot.provider_id)
+            .where(
+                Provider.active.is_(True),
+                Provider.role.in_(service.roles),
+                Slot.starts_at >= earliest,
+                Slot.starts_at < earliest + timedelta(days=SEARCH_DAYS),
+                Slot.booked < Slot.capacity,
+                Slot.modality.in_(service.modalities),
+            )
+            .order_by(Slot.starts_at)
+        )
+    ).all()
+    mine = set(
+        (
+            await session.scalars(
+                select(Booking.slot_id).where(Booking.resident_id == resident_id, Booking.status.in_(ACTIVE))
+            )
+        ).all()
+    )
+    code = request.service_code
+    return [
+        (slot, provider)
+        for slot, provider in rows
+        if code in (provider.services or [])
+        and (slot.services is None or code in slot.services)
+        and slot.id not in mine
+    ]
+
+
+def _tier(provider: Provider, doctor: Provider | None) -> str:
+    if doctor is not None and provider.id == doctor.id:
+        return "family_doctor"
+    if doctor is not None and doctor.team_id is not None and provider.team_id == doctor.team_id:
+        return "team"
+    return "other"
+
+
+def _fits(slot: Slot, provider: Provider, request: MatchRequest, relaxed: set[str]) -> bool:
+    if "window" not in relaxed:
+        if request.window_start is not None and slot.starts_at < request.window_start:
+            return False
+        if request.window_end is not None and slot.starts_at >= request.window_end:
+            return False
+    if "modality" not in relaxed and request.modality and slot.modality != request.modality:
+        return False
+    return "gender" in relaxed or not request.provider_gender or provider.gender == request.provider_gender
+
+
+def _diverse(offers: list[SlotOffer], tz: ZoneInfo, limit: int) -> list[SlotOffer]:
+    """At most a couple of offers per half-day, so a resident sees a real choice."""
+    chosen: list[SlotOffer] = []
+    per_bucket: Counter[tuple[object, bool]] = Counter()
+    for offer in offers:
+        local = offer.starts_at.astimezone(tz)
+        bucket = (local.date(), local.hour < 12)
+        if per_bucket[bucket] >= PER_HALF_DAY:
+            continue
+        per_bucket[bucket] += 1
+        chosen.append(offer)
+        if len(chosen) == limit:
+            return chosen
+    # Few half-days available: fill up with what is left, still in order.
+    for offer in offers:
+        if len(chosen) == limit:
+            break
+        if offer not in chosen:
+            chosen.append(offer)
+    return sorted(chosen, key=lambda o: (TIER_ORDER[o.tier], o.starts_at))
+
+
+async def match(
+    session: AsyncSession,
+    *,
+    resident_id: int,
+    request: MatchRequest,
+    catalog: Catalog,
+    clock: Clock,
+    tz: ZoneInfo,
+    limit: int = 5,
+) -> MatchResult:
+    now = clock()
+    urgent = request.urgency == "urgent"
+    earliest = now + (URGENT_LEAD if urgent else ROUTINE_LEAD)
+    doctor_id = await contracted_doctor_id(session, resident_id)
+    doctor = await session.get(Provider, doctor_id) if doctor_id else None
+    candidates = await _candidates(session, request, catalog, earliest, resident_id)
+
+    active = [c for c in RELAXABLE if _is_set(request, c)]
+    attempts: list[set[str]] = [set()]
+    for size in range(1, len(active) + 1):
+        attempts.extend(set(combo) for combo in combinations(active, size))
+    for relaxed in attempts:
+        fitting = [(s, p) for s, p in candidates if _fits(s, p, request, relaxed)]
+        if not fitting:
+            continue
+        offers = [
+            SlotOffer(
+                slot_id=s.id,
+                provider_id=p.id,
+                provider_name_zh=p.name_zh,
+                provider_name_en=p.name_en,
+                provider_role=p.role,
+                provider_gender=p.gender,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                modality=s.modality,
+                tier=_tier(p, doctor),
+                seats_left=s.capacity - s.booked,
+            )
+            for s, p in fitting
+        ]
+        anchor = request.window_start or now
+        if urgent:
+            offers.sort(key=lambda o: (o.starts_at, TIER_ORDER[o.tier]))
+        elif "window" in relaxed:
+            # Nearest to what was asked for, the family doctor breaking ties.
+            offers.sort(key=lambda o: (abs(o.starts_at - anchor), TIER_ORDER[o.tier]))
+        else:
+            offers.sort(key=lambda o: (TIER_ORDER[o.tier], o.starts_at))
+        chosen = offers[:limit] if urgent else _diverse(offers, tz, limit)
+        reasons = [REASON[c] for c in RELAXABLE if c in relaxed]
+        if doctor is not None and request.service_code in (doctor.services or []):
+            if not any(o.tier == "family_doctor" for o in chosen) and not relaxed:
+                reasons.append("family_doctor_unavailable")
+        return MatchResult(offers=chosen, exact=not relaxed, reasons=reasons)
+    return MatchResult(offers=[], exact=False, reasons=["nothing_available"])
+
+
+def _is_set(request: MatchRequest, constraint: str) -> bool:
+    if constraint == "window":
+        return request.window_start is not None or request.window_end is not None
+    if constraint == "modality":
+        return request.modality is not None
+    return request.provider_gender is not None
