@@ -60,7 +60,9 @@ class BookingSummary:
 async def _active_booking(session: AsyncSession, resident_id: int, slot_id: int) -> Booking | None:
     return await session.scalar(
         select(Booking).where(
-            Booking.resident_id == resident_id, Booking.slot_id == slot_id, Booking.status.in_(ACTIVE)
+            Booking.resident_id == resident_id,
+            Booking.slot_id == slot_id,
+            Booking.status.in_(ACTIVE),
         )
     )
 
@@ -168,7 +170,9 @@ async def book(
     return booking
 
 
-async def _owned_changeable(session: AsyncSession, resident_id: int, booking_id: int, clock: Clock) -> Booking:
+async def _owned_changeable(
+    session: AsyncSession, resident_id: int, booking_id: int, clock: Clock
+) -> Booking:
     booking = await session.get(Booking, booking_id, populate_existing=True)
     if booking is None:
         raise BookingNotFound(booking_id)
@@ -179,7 +183,9 @@ async def _owned_changeable(session: AsyncSession, resident_id: int, booking_id:
     return booking
 
 
-async def cancel(session: AsyncSession, *, resident_id: int, booking_id: int, clock: Clock) -> Booking:
+async def cancel(
+    session: AsyncSession, *, resident_id: int, booking_id: int, clock: Clock
+) -> Booking:
     booking = await _owned_changeable(session, resident_id, booking_id, clock)
     # The status moves only if it is still active: two cancels free one seat.
     result = await session.execute(
@@ -233,7 +239,9 @@ async def reschedule(
     return new
 
 
-async def upcoming_bookings(session: AsyncSession, *, resident_id: int, clock: Clock) -> list[Booking]:
+async def upcoming_bookings(
+    session: AsyncSession, *, resident_id: int, clock: Clock
+) -> list[Booking]:
     return list(
         (
             await session.scalars(
@@ -254,13 +262,22 @@ async def get_booking(session: AsyncSession, booking_id: int) -> Booking | None:
     return await session.scalar(
         select(Booking)
         .where(Booking.id == booking_id)
-        .options(selectinload(Booking.provider), selectinload(Booking.slot), selectinload(Booking.resident))
+        .options(
+            selectinload(Booking.provider),
+            selectinload(Booking.slot),
+            selectinload(Booking.resident),
+        )
         .execution_options(populate_existing=True)
     )
 
 
 async def provider_bookings(
-    session: AsyncSession, *, provider_id: int, start: datetime, end: datetime, statuses: tuple[str, ...] = ACTIVE
+    session: AsyncSession,
+    *,
+    provider_id: int,
+    start: datetime,
+    end: datetime,
+    statuses: tuple[str, ...] = ACTIVE,
 ) -> list[Booking]:
     return list(
         (
@@ -283,7 +300,9 @@ def age_in(birth_year: int | None, year: int) -> int | None:
     return year - birth_year if birth_year else None
 
 
-async def booking_summary(session: AsyncSession, booking_id: int, *, tz: ZoneInfo, clock: Clock) -> BookingSummary:
+async def booking_summary(
+    session: AsyncSession, booking_id: int, *, tz: ZoneInfo, clock: Clock
+) -> BookingSummary:
     booking = await get_booking(session, booking_id)
     if booking is None:
         raise BookingNotFound(booking_id)
@@ -336,7 +355,9 @@ async def record_request(
     return request
 
 
-async def mark_request_booked(session: AsyncSession, *, request_id: int, booking_id: int, clock: Clock) -> None:
+async def mark_request_booked(
+    session: AsyncSession, *, request_id: int, booking_id: int, clock: Clock
+) -> None:
     await session.execute(
         update(ServiceRequest)
         .where(ServiceRequest.id == request_id, ServiceRequest.booking_id.is_(None))

@@ -86,12 +86,15 @@ def _time(value: str) -> time:
 
 
 async def seed_demo(
-    session: AsyncSession, *, clock: Clock, tz: ZoneInfo, horizon_days: int = 14, path: Path = COMMUNITY_PATH
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    tz: ZoneInfo,
+    horizon_days: int = 14,
+    path: Path = COMMUNITY_PATH,
 ) -> SeedReport:
     raw = load_community(path)
-    teams: dict[str, Team] = {
-        t.code: t for t in (await session.scalars(select(Team))).all()
-    }
+    teams: dict[str, Team] = {t.code: t for t in (await session.scalars(select(Team))).all()}
     for item in raw["teams"]:
         team = teams.get(item["code"]) or Team(code=item["code"])
         team.name_zh, team.name_en, team.community = item["zh"], item["en"], item["community"]
@@ -155,7 +158,9 @@ async def seed_demo(
     return SeedReport(len(teams), len(providers), rules, exceptions, created)
 
 
-async def ensure_seeded(session: AsyncSession, *, clock: Clock, tz: ZoneInfo, horizon_days: int = 14) -> bool:
+async def ensure_seeded(
+    session: AsyncSession, *, clock: Clock, tz: ZoneInfo, horizon_days: int = 14
+) -> bool:
     """Loads the demo community when the database has no providers at all."""
     count = await session.scalar(select(func.count()).select_from(Provider))
     if count:

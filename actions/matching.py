@@ -68,16 +68,24 @@ class MatchResult:
 
 
 async def contracted_doctor_id(session: AsyncSession, resident_id: int) -> int | None:
-    household_id = await session.scalar(select(Resident.household_id).where(Resident.id == resident_id))
+    household_id = await session.scalar(
+        select(Resident.household_id).where(Resident.id == resident_id)
+    )
     if household_id is None:
         return None
     return await session.scalar(
-        select(Contract.provider_id).where(Contract.household_id == household_id, Contract.status == "active")
+        select(Contract.provider_id).where(
+            Contract.household_id == household_id, Contract.status == "active"
+        )
     )
 
 
 async def _candidates(
-    session: AsyncSession, request: MatchRequest, catalog: Catalog, earliest: datetime, resident_id: int
+    session: AsyncSession,
+    request: MatchRequest,
+    catalog: Catalog,
+    earliest: datetime,
+    resident_id: int,
 ) -> list[tuple[Slot, Provider]]:
     service = catalog.get(request.service_code)
     rows = (
@@ -98,7 +106,9 @@ async def _candidates(
     mine = set(
         (
             await session.scalars(
-                select(Booking.slot_id).where(Booking.resident_id == resident_id, Booking.status.in_(ACTIVE))
+                select(Booking.slot_id).where(
+                    Booking.resident_id == resident_id, Booking.status.in_(ACTIVE)
+                )
             )
         ).all()
     )
@@ -128,7 +138,11 @@ def _fits(slot: Slot, provider: Provider, request: MatchRequest, relaxed: set[st
             return False
     if "modality" not in relaxed and request.modality and slot.modality != request.modality:
         return False
-    return "gender" in relaxed or not request.provider_gender or provider.gender == request.provider_gender
+    return (
+        "gender" in relaxed
+        or not request.provider_gender
+        or provider.gender == request.provider_gender
+    )
 
 
 def _diverse(offers: list[SlotOffer], tz: ZoneInfo, limit: int) -> list[SlotOffer]:
@@ -204,9 +218,9 @@ async def match(
             offers.sort(key=lambda o: (TIER_ORDER[o.tier], o.starts_at))
         chosen = offers[:limit] if urgent else _diverse(offers, tz, limit)
         reasons = [REASON[c] for c in RELAXABLE if c in relaxed]
-        if doctor is not None and request.service_code in (doctor.services or []):
-            if not any(o.tier == "family_doctor" for o in chosen) and not relaxed:
-                reasons.append("family_doctor_unavailable")
+        doctor_delivers = doctor is not None and request.service_code in (doctor.services or [])
+        if doctor_delivers and not relaxed and not any(o.tier == "family_doctor" for o in chosen):
+            reasons.append("family_doctor_unavailable")
         return MatchResult(offers=chosen, exact=not relaxed, reasons=reasons)
     return MatchResult(offers=[], exact=False, reasons=["nothing_available"])
 

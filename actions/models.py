@@ -27,8 +27,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -308,6 +308,7 @@ class CallbackRequest(Base):
     done_at: Mapped[datetime | None]
 
     resident: Mapped[Resident] = relationship()
+    provider: Mapped[Provider | None] = relationship()
 
 
 class ProviderInvite(Base):

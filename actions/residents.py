@@ -1,0 +1,128 @@
+"""Residents and their profiles. Only what the service needs is stored."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions.clock import Clock
+from actions.models import Resident
+
+PRIORITY_GROUPS = ("elderly_65", "hypertension", "diabetes", "pregnancy", "child", "disability")
+PROFILE_FIELDS = {
+    "name",
+    "phone",
+    "birth_year",
+    "address",
+    "community",
+    "priority_groups",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_chat_id",
+    "voice_replies",
+    "language",
+}
+_CN_DIGITS = {"零": "0", "〇": "0", "○": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
+              "六": "6", "七": "7", "八": "8", "九": "9"}  # fmt: skip
+
+
+async def get_resident(session: AsyncSession, telegram_id: int) -> Resident | None:
+    return await session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
+
+
+async def get_or_create_resident(
+    session: AsyncSession, *, telegram_id: int, chat_id: int, language: str, clock: Clock
+) -> Resident:
+    resident = await get_resident(session, telegram_id)
+    if resident is not None:
+        return resident
+    resident = Resident(
+        telegram_id=telegram_id,
+        chat_id=chat_id,
+        language=language,
+        priority_groups=[],
+        created_at=clock(),
+    )
+    session.add(resident)
+    await session.commit()
+    return resident
+
+
+async def set_language(session: AsyncSession, resident: Resident, lang: str) -> None:
+    resident.language = lang if lang in ("zh", "en") else "zh"
+    await session.commit()
+
+
+async def record_consent(session: AsyncSession, resident: Resident, clock: Clock) -> None:
+    resident.consent_at = clock()
+    await session.commit()
+
+
+async def update_profile(session: AsyncSession, resident: Resident, **fields: Any) -> Resident:
+    unknown = set(fields) - PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(resident, name, value)
+    await session.commit()
+    return resident
+
+
+async def mark_unreachable(session: AsyncSession, chat_id: int) -> None:
+    """The resident blocked the bot: stop sending until they write again."""
+    await session.execute(
+        update(Resident).where(Resident.chat_id == chat_id).values(unreachable=True)
+    )
+    await session.commit()
+
+
+def normalise_phone(text: str) -> str | None:
+    """Chinese mobiles (with or without +86) and landlines with an area code."""
+    digits = re.sub(r"[\s\-()（）]", "", text or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        return digits
+    if re.fullmatch(r"0\d{2,3}\d{7,8}", digits):
+        return digits
+    if re.fullmatch(r"\+\d{8,15}", digits):  # a number abroad, kept as given
+        return digits
+    return None
+
+
+def parse_birth_year(text: str, today: date) -> int | None:
+    """1948, 48年, 一九四八, 1948年, or an age (78岁, "I am 78")."""
+    raw = (text or "").strip()
+    converted = "".join(_CN_DIGITS.get(ch, ch) for ch in raw)
+    year: int | None = None
+    if m := re.search(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)", converted):
+        year = int(m.group(1))
+    elif m := re.fullmatch(r"(\d{2})\s*年?", converted):
+        year = 1900 + int(m.group(1))
+    elif m := re.search(
+        r"(?<!\d)(\d{1,3})\s*(岁|周岁|years?|yrs?)", converted, re.IGNORECASE
+    ) or re.search(r"\b(?:i am|i'm)\s*(\d{1,3})\b", converted, re.IGNORECASE):
+        year = today.year - int(m.group(1))
+    if year is None or not today.year - 120 <= year <= today.year:
+        return None
+    return year
+
+
+def age(resident: Resident, today: date) -> int | None:
+    return today.year - resident.birth_year if resident.birth_year else None
+
+
+def effective_priority_groups(resident: Resident, today: date) -> list[str]:
+    groups = list(resident.priority_groups or [])
+    years = age(resident, today)
+    if years is not None and years >= 65 and "elderly_65" not in groups:
+        groups.insert(0, "elderly_65")
+    return groups
