@@ -1,0 +1,173 @@
+"""Time expressions in Chinese and English, resolved against "now" in the resident's
+zone with Microsoft Recognizers-Text, then mapped to Jiayi's conventions (PRODUCT.md):
+morning 08–12, noon 11–14, afternoon 13–18, evening 18–21; a bare day is the whole day;
+an exact time is a 30-minute interval starting then."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+
+from nlu.interface import TimeWindow
+
+log = logging.getLogger(__name__)
+
+PART_OF_DAY = {
+    "MO": (time(8), time(12)),
+    "MI": (time(11), time(14)),
+    "AF": (time(13), time(18)),
+    "EV": (time(18), time(21)),
+    "NI": (time(18), time(21)),
+}
+EXACT = timedelta(minutes=30)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Dialect and spoken forms the recogniser does not know.
+_DIALECT = (
+    ("明儿个", "明天"), ("明个", "明天"), ("明儿", "明天"), ("今儿个", "今天"), ("今儿", "今天"),
+    ("后儿个", "后天"), ("后儿", "后天"), ("大后儿", "大后天"), ("晌午", "中午"), ("上半晌", "上午"),
+    ("下半晌", "下午"), ("下晌", "下午"), ("头午", "上午"), ("早上", "上午"), ("早晨", "上午"),
+    ("傍晚", "晚上"), ("礼拜天", "周日"), ("礼拜日", "周日"), ("礼拜", "周"), ("星期天", "周日"),
+    ("这礼拜", "这周"), ("这个礼拜", "这周"), ("这个星期", "这周"), ("本周", "这周"),
+)  # fmt: skip
+_AMBIGUOUS = re.compile(r"下(个)?(周|星期|礼拜)[一二三四五六日天1-7]|\bnext (mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
+_THIS_WEEK = re.compile(r"这周(?![一二三四五六日天末])|这个?星期(?![一二三四五六日天])|\bthis week\b(?!end)", re.I)
+_PART_WORDS = (
+    ("MO", re.compile(r"上午|早上|\bmorning\b", re.I)),
+    ("MI", re.compile(r"中午|\bnoon\b|\blunch ?time\b", re.I)),
+    ("AF", re.compile(r"下午|\bafternoon\b", re.I)),
+    ("EV", re.compile(r"晚上|\bevening\b|\btonight\b", re.I)),
+)
+
+
+def _normalise(text: str) -> str:
+    for old, new in _DIALECT:
+        text = text.replace(old, new)
+    return text
+
+
+@lru_cache(maxsize=1)
+def _recognizers() -> tuple[Any, Any]:
+    from recognizers_date_time import Culture, DateTimeRecognizer
+
+    recogniser = DateTimeRecognizer()
+    return (
+        recogniser.get_datetime_model(Culture.Chinese),
+        recogniser.get_datetime_model(Culture.English),
+    )
+
+
+def warm_up() -> None:
+    """Building the models takes a while; do it at start-up, not on a resident's message."""
+    zh, en = _recognizers()
+    zh.parse("明天上午")
+    en.parse("tomorrow morning")
+
+
+def _parse_dt(value: str, tz: Any) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=tz)
+
+
+def _hour(moment: str) -> int | None:
+    match = re.search(r"(\d{2}):\d{2}:\d{2}$", moment)
+    return int(match.group(1)) if match else None
+
+
+def _pick(values: list[dict[str, str]], now: datetime) -> dict[str, str] | None:
+    """Of several readings, one that is not already over, preferring service hours
+    ("3点" is 15:00, not 03:00)."""
+    today = now.date()
+    ahead = []
+    for value in values:
+        moment = value.get("start") or value.get("value")
+        if moment is None:
+            continue
+        if len(moment) <= 8 or datetime.fromisoformat(moment).date() >= today:
+            ahead.append(value)
+    for value in ahead:
+        hour = _hour(value.get("value") or "")
+        if hour is None or 7 <= hour <= 20:
+            return value
+    if ahead:
+        return ahead[0]
+    return values[-1] if values else None
+
+
+def _window_from(value: dict[str, str], now: datetime, text: str) -> TimeWindow | None:
+    tz = now.tzinfo
+    kind = value.get("type")
+    timex = value.get("timex", "")
+    ambiguous = bool(_AMBIGUOUS.search(text))
+    part = next((code for code, pattern in _PART_WORDS if pattern.search(text)), None)
+    if part is None:
+        match = re.search(r"T(MO|MI|AF|EV|NI)$", timex)
+        part = match.group(1) if match else None
+    if kind == "datetime" and "value" in value:
+        start = _parse_dt(value["value"], tz)
+        return TimeWindow(start, start + EXACT, ambiguous)
+    if kind == "time" and "value" in value:
+        start = datetime.combine(now.date(), time.fromisoformat(value["value"]), tz)
+        if start <= now:
+            start += timedelta(days=1)
+        return TimeWindow(start, start + EXACT, ambiguous)
+    if kind in ("datetimerange", "date", "timerange", "time") or part:
+        raw = value.get("start") or value.get("value")
+        if raw is None:
+            return None
+        day = now.date() if len(raw) <= 8 else datetime.fromisoformat(raw).date()
+        if part in PART_OF_DAY:
+            lo, hi = PART_OF_DAY[part]
+            if len(raw) <= 8 and datetime.combine(day, hi, tz) <= now:
+                day += timedelta(days=1)
+            return TimeWindow(datetime.combine(day, lo, tz), datetime.combine(day, hi, tz), ambiguous)
+        start = datetime.combine(day, time(0), tz)
+        return TimeWindow(start, start + timedelta(days=1), ambiguous)
+    if kind == "daterange" and "start" in value and "end" in value:
+        start = datetime.combine(datetime.fromisoformat(value["start"]).date(), time(0), tz)
+        end = datetime.combine(datetime.fromisoformat(value["end"]).date(), time(0), tz)
+        if _THIS_WEEK.search(text):
+            monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), tz)
+            start, end = now, monday + timedelta(days=7)
+        return TimeWindow(max(start, now) if start.date() == now.date() else start, end, ambiguous)
+    return None
+
+
+def _part_of_day_alone(text: str, now: datetime) -> TimeWindow | None:
+    """"上午" or "afternoon" without a day: today if it is still ahead, else tomorrow."""
+    for code, pattern in _PART_WORDS:
+        if pattern.search(text):
+            lo, hi = PART_OF_DAY[code]
+            day = now.date()
+            if datetime.combine(day, hi, now.tzinfo) <= now:
+                day += timedelta(days=1)
+            return TimeWindow(datetime.combine(day, lo, now.tzinfo), datetime.combine(day, hi, now.tzinfo))
+    return None
+
+
+def resolve_when(text: str, now: datetime) -> TimeWindow | None:
+    """The time span `text` speaks of, or None. Never raises on odd input."""
+    if not text or now.tzinfo is None:
+        return None
+    text = _normalise(text[:500])
+    try:
+        zh, en = _recognizers()
+        naive_now = now.replace(tzinfo=None)
+        models = (zh, en) if _CJK.search(text) else (en,)
+        for model in models:
+            results = model.parse(text, naive_now)
+            for result in results:
+                values = (result.resolution or {}).get("values") or []
+                value = _pick(values, now)
+                if value is None:
+                    continue
+                window = _window_from(value, now, text)
+                if window is not None:
+                    return window
+    except Exception:  # the recogniser has corners that raise on junk
+        log.warning("time expression could not be parsed", exc_info=True)
+    if _THIS_WEEK.search(text):
+        monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), now.tzinfo)
+        return TimeWindow(now, monday + timedelta(days=7))
+    return _part_of_day_alone(text, now)
