@@ -1,0 +1,79 @@
+"""Domain vocabulary: which words name which service, modality, gender or intent.
+Built from the catalog's synonyms and nlu/vocabulary.yml; shared by every interpreter
+for entity extraction, and by the speech grammar."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from actions.catalog import Catalog, load_catalog
+from nlu.triage import normalise
+
+VOCABULARY_PATH = Path(__file__).resolve().parent / "vocabulary.yml"
+_ASCII_WORD = re.compile(r"^[a-z0-9' +\-]+$")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    services: tuple[tuple[str, str], ...]  # (phrase, code), longest phrase first
+    modalities: tuple[tuple[str, str], ...]
+    genders: tuple[tuple[str, str], ...]
+    intents: tuple[tuple[str, str], ...]
+
+    def find(self, table: tuple[tuple[str, str], ...], text: str) -> str | None:
+        normal = normalise(text)
+        for phrase, value in table:
+            if _contains(normal, phrase):
+                return value
+        return None
+
+    def service(self, text: str) -> str | None:
+        return self.find(self.services, text)
+
+    def modality(self, text: str) -> str | None:
+        return self.find(self.modalities, text)
+
+    def gender(self, text: str) -> str | None:
+        return self.find(self.genders, text)
+
+    def intent_hits(self, text: str) -> dict[str, int]:
+        normal = normalise(text)
+        hits: dict[str, int] = {}
+        for phrase, intent in self.intents:
+            if _contains(normal, phrase):
+                hits[intent] = hits.get(intent, 0) + len(phrase)
+        return hits
+
+
+def _contains(normal: str, phrase: str) -> bool:
+    if _ASCII_WORD.match(phrase):
+        return re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", normal) is not None
+    return phrase in normal
+
+
+def _table(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    unique = {normalise(p): v for p, v in pairs if p}
+    return tuple(sorted(unique.items(), key=lambda item: -len(item[0])))
+
+
+@lru_cache(maxsize=2)
+def load_vocabulary(path: Path = VOCABULARY_PATH, catalog: Catalog | None = None) -> Vocabulary:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    catalog = catalog or load_catalog()
+    services: list[tuple[str, str]] = []
+    for service in catalog:
+        for phrase in (service.name_zh, service.name_en, *service.synonyms_zh, *service.synonyms_en):
+            services.append((phrase, service.code))
+    for code, slips in (raw.get("service_slips") or {}).items():
+        services.extend((slip, code) for slip in slips)
+    return Vocabulary(
+        services=_table(services),
+        modalities=_table([(p, v) for v, ps in raw["modality"].items() for p in ps]),
+        genders=_table([(p, v) for v, ps in raw["provider_gender"].items() for p in ps]),
+        intents=_table([(p, v) for v, ps in raw["intents"].items() for p in ps]),
+    )
