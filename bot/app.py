@@ -86,6 +86,17 @@ class App:
         await self.engine.dispose()
 
 
+def build_speech(settings: Settings) -> Any:
+    """Speech-to-text when its engines can be loaded; without it voice notes get the
+    button menu and the call-back offer."""
+    try:
+        from nlu.speech import SpeechService
+    except ImportError:
+        log.warning("speech recognition is not available: voice notes go to the call-back path")
+        return None
+    return SpeechService(settings)
+
+
 def build_bot(settings: Settings, *, api_base: str | None = None) -> Bot:
     base = api_base or settings.telegram_api_base
     session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
@@ -151,9 +162,7 @@ async def build_app(
         if notifier is None:
             deps.notifier = care_loop.notifier
     if speech is None:
-        from nlu.speech import SpeechService
-
-        deps.speech = SpeechService(settings)
+        deps.speech = build_speech(settings)
 
     dp = Dispatcher(storage=build_storage(redis), deps=deps)
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))

@@ -69,3 +69,27 @@ class SettingsAction(CallbackData, prefix="set"):
 
 class EmergencyAck(CallbackData, prefix="sos"):
     event_id: int
+
+
+class ProviderAction(CallbackData, prefix="pv"):
+    """A provider's button on a booking: accept | propose | decline | done | noshow."""
+
+    action: str
+    booking_id: int
+
+
+class ProposalPick(CallbackData, prefix="pp"):
+    """A provider picks another time to propose (slot), or a resident answers it."""
+
+    booking_id: int
+    slot_id: int
+    by: str  # provider | resident
+
+
+class CallbackDone(CallbackData, prefix="cbd"):
+    callback_id: int
+
+
+class RatingPick(CallbackData, prefix="rate"):
+    booking_id: int
+    score: int  # 1..5, 0 = skip the comment

@@ -1,0 +1,54 @@
+summary-new = 🆕 New booking #{ $id }
+summary-cancelled = ❌ Booking cancelled #{ $id }
+summary-rescheduled = 🔄 Booking moved #{ $id } (was { $old_when })
+summary-body =
+    Resident: { $name }{ $age }
+    Priority groups: { $groups }
+    Service: { $service }
+    Time: { $when }
+    How: { $modality }
+summary-age = , { $age }
+summary-address = Address: { $address }
+summary-phone = Phone: { $phone }
+summary-request = In their words: "{ $text }"
+summary-urgent = ⚠️ Urgent: please see them today or call back within 30 minutes.
+summary-none = none
+alert-emergency =
+    🚨 Emergency alert: your resident { $name }{ $age } has just reported red-flag symptoms ({ $category }).
+    They were told to call 120. Phone: { $phone }
+    Please contact them as soon as you can.
+alert-emergency-contact = 🚨 { $name } has just reported red-flag symptoms in Jiayi ({ $category }) and was told to call 120. Please contact them now. Phone: { $phone }
+alert-callback =
+    ☎️ Call-back request ({ $reason }): { $name }{ $age }
+    Phone: { $phone }
+    Priority groups: { $groups }
+alert-callback-voice = 🎙 The resident's voice note:
+callback-reason-urgent = urgent, within 30 minutes
+callback-reason-voice = voice note not understood
+callback-reason-help = needs help
+callback-reason-contact = wants to talk to the doctor
+callback-reason-other = other
+category-chest_pain = chest pain
+category-stroke = stroke signs
+category-collapse = collapse
+category-not_breathing = not breathing
+category-bleeding = heavy bleeding
+category-seizure = seizure
+category-poisoning = poisoning or overdose
+category-suicide = suicidal thoughts
+category-model = emergency
+category-unspecified = emergency
+reminder =
+    ⏰ Reminder: you have a booking { $when_label }
+    { $service }, { $when }, { $provider }, { $modality }
+    To prepare: { $preparation }
+reminder-24 = tomorrow
+reminder-2 = in two hours
+reminder-other = in { $hours } hours
+btn-attend = ✅ I'll be there
+btn-accept = ✅ Accept
+btn-propose = 🕑 Propose another time
+btn-decline = ✖️ Can't take it
+btn-done = ✔️ Done
+btn-no-show = 🚫 No-show
+btn-callback-done = ✔️ Called back

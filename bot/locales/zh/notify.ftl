@@ -1,0 +1,54 @@
+summary-new = 🆕 新预约 #{ $id }
+summary-cancelled = ❌ 预约已取消 #{ $id }
+summary-rescheduled = 🔄 预约改了时间 #{ $id }（原来 { $old_when }）
+summary-body =
+    居民：{ $name }{ $age }
+    重点人群：{ $groups }
+    服务：{ $service }
+    时间：{ $when }
+    方式：{ $modality }
+summary-age = ，{ $age }岁
+summary-address = 地址：{ $address }
+summary-phone = 电话：{ $phone }
+summary-request = 居民原话：“{ $text }”
+summary-urgent = ⚠️ 加急：请今天处理，或30分钟内回电。
+summary-none = 无
+alert-emergency =
+    🚨 急症提醒：您的签约居民 { $name }{ $age } 刚刚报告了急症迹象（{ $category }）。
+    已提示拨打 120。电话：{ $phone }
+    请尽快联系。
+alert-emergency-contact = 🚨 { $name } 刚刚在家医报告了急症迹象（{ $category }），已提示拨打 120。请马上联系 TA。电话：{ $phone }
+alert-callback =
+    ☎️ 回电请求（{ $reason }）：{ $name }{ $age }
+    电话：{ $phone }
+    重点人群：{ $groups }
+alert-callback-voice = 🎙 居民的语音留言：
+callback-reason-urgent = 加急，30分钟内
+callback-reason-voice = 语音没听懂
+callback-reason-help = 需要帮助
+callback-reason-contact = 想联系医生
+callback-reason-other = 其他
+category-chest_pain = 胸痛
+category-stroke = 中风迹象
+category-collapse = 昏倒
+category-not_breathing = 呼吸停止
+category-bleeding = 大出血
+category-seizure = 抽搐
+category-poisoning = 中毒或过量服药
+category-suicide = 自杀念头
+category-model = 急症
+category-unspecified = 急症
+reminder =
+    ⏰ 提醒：{ $when_label }您有预约
+    { $service }，{ $when }，{ $provider }，{ $modality }
+    准备：{ $preparation }
+reminder-24 = 明天
+reminder-2 = 两小时后
+reminder-other = { $hours }小时后
+btn-attend = ✅ 我会去
+btn-accept = ✅ 接受
+btn-propose = 🕑 换个时间
+btn-decline = ✖️ 无法接诊
+btn-done = ✔️ 已完成
+btn-no-show = 🚫 未到
+btn-callback-done = ✔️ 已回电

@@ -1,0 +1,75 @@
+"""Texts for notifications, rendered in the recipient's language when a row is written."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from actions.booking import BookingSummary
+from actions.catalog import Catalog
+from actions.models import Provider, Resident
+from bot.format import format_when, provider_name
+from bot.i18n import I18n
+
+
+def _groups(i18n: I18n, lang: str, groups: list[str]) -> str:
+    if not groups:
+        return i18n.t(lang, "summary-none")
+    return ("、" if lang == "zh" else ", ").join(i18n.t(lang, f"group-{g}") for g in groups)
+
+
+def _age(i18n: I18n, lang: str, age: int | None) -> str:
+    return i18n.t(lang, "summary-age", age=str(age)) if age is not None else ""
+
+
+def booking_summary_text(
+    i18n: I18n, catalog: Catalog, tz: ZoneInfo, lang: str, summary: BookingSummary, headline: str
+) -> str:
+    lines = [
+        headline,
+        i18n.t(
+            lang,
+            "summary-body",
+            name=summary.resident_name,
+            age=_age(i18n, lang, summary.age),
+            groups=_groups(i18n, lang, summary.priority_groups),
+            service=catalog.get(summary.service_code).name(lang),
+            when=format_when(i18n, lang, summary.starts_at, tz),
+            modality=i18n.t(lang, f"modality-{summary.modality}"),
+        ),
+    ]
+    if summary.address:
+        lines.append(i18n.t(lang, "summary-address", address=summary.address))
+    if summary.phone:
+        lines.append(i18n.t(lang, "summary-phone", phone=summary.phone))
+    if summary.request_text:
+        lines.append(i18n.t(lang, "summary-request", text=summary.request_text[:500]))
+    if summary.urgency == "urgent":
+        lines.append(i18n.t(lang, "summary-urgent"))
+    return "\n".join(lines)
+
+
+def reminder_text(
+    i18n: I18n, catalog: Catalog, tz: ZoneInfo, resident: Resident, summary: BookingSummary, provider: Provider, hours: int
+) -> str:
+    lang = resident.language
+    service = catalog.get(summary.service_code)
+    label_key = {24: "reminder-24", 2: "reminder-2"}.get(hours, "reminder-other")
+    return i18n.t(
+        lang,
+        "reminder",
+        when_label=i18n.t(lang, label_key, hours=str(hours)),
+        service=service.name(lang),
+        when=format_when(i18n, lang, summary.starts_at, tz),
+        provider=provider_name(provider, lang),
+        modality=i18n.t(lang, f"modality-{summary.modality}"),
+        preparation=service.preparation(lang),
+    )
+
+
+def resident_line(i18n: I18n, lang: str, resident: Resident, age: int | None) -> dict[str, str]:
+    return {
+        "name": resident.name or "",
+        "age": _age(i18n, lang, age),
+        "phone": resident.phone or "",
+        "groups": _groups(i18n, lang, list(resident.priority_groups or [])),
+    }

@@ -1,0 +1,92 @@
+"""The care loop: APScheduler 3 drives the outbox dispatcher and the periodic jobs.
+The job store is in memory on purpose: the outbox table holds every message to send,
+so a restart loses nothing and the jobs are simply scheduled again."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import time
+from typing import Any
+
+from aiogram import Bot
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from scheduler import jobs
+from scheduler.notifier import OutboxNotifier
+from scheduler.sender import Dispatcher
+
+log = logging.getLogger(__name__)
+
+
+class CareLoop:
+    def __init__(self, deps: Any, bot: Bot) -> None:
+        self.deps = deps
+        self.bot = bot
+        settings = deps.settings
+        self.dispatcher = Dispatcher(bot=bot, sessionmaker=deps.sessionmaker, clock=deps.clock)
+        self.notifier = OutboxNotifier(
+            i18n=deps.i18n,
+            catalog=deps.catalog,
+            tz=deps.tz,
+            clock=deps.clock,
+            reminder_offsets_hours=list(settings.reminder_offsets_hours),
+            wake=self.wake,
+        )
+        self.scheduler = AsyncIOScheduler(timezone=deps.tz)
+        self._running = False
+        self._dispatching = asyncio.Lock()
+        self._again = False
+
+    def wake(self) -> None:
+        """Send what is due now, without waiting for the next tick."""
+        if not self._running:
+            return
+        asyncio.get_running_loop().create_task(self.dispatch())
+
+    async def dispatch(self) -> int:
+        if self._dispatching.locked():
+            self._again = True
+            return 0
+        async with self._dispatching:
+            sent = 0
+            while True:
+                self._again = False
+                try:
+                    sent += await self.dispatcher.run_once()
+                except Exception:
+                    log.exception("outbox dispatch failed; the next tick retries")
+                if not self._again:
+                    return sent
+
+    async def start(self) -> None:
+        settings = self.deps.settings
+        hour, minute = (int(x) for x in settings.agenda_local_time.split(":"))
+        agenda_at = time(hour, minute)
+        self.scheduler.add_job(self.dispatch, IntervalTrigger(seconds=2), id="outbox", max_instances=1, coalesce=True)
+        self.scheduler.add_job(
+            jobs.send_agendas, CronTrigger(hour=agenda_at.hour, minute=agenda_at.minute, timezone=self.deps.tz),
+            args=[self.deps, self], id="agenda", max_instances=1, coalesce=True, misfire_grace_time=3600,
+        )  # fmt: skip
+        self.scheduler.add_job(
+            jobs.request_ratings, IntervalTrigger(minutes=5), args=[self.deps, self], id="ratings",
+            max_instances=1, coalesce=True,
+        )  # fmt: skip
+        self.scheduler.add_job(
+            jobs.extend_slots, CronTrigger(hour=0, minute=5, timezone=self.deps.tz), args=[self.deps],
+            id="slots", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
+        )  # fmt: skip
+        self.scheduler.start()
+        self._running = True
+        self.wake()
+
+    async def shutdown(self) -> None:
+        self._running = False
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+def build_care_loop(deps: Any, bot: Bot) -> CareLoop:
+    return CareLoop(deps, bot)
