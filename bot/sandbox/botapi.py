@@ -153,7 +153,9 @@ class LocalBotAPI:
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 log.warning("sandbox Bot API: method %s is not simulated", method)
-                return web.json_response({"ok": False, "error_code": 400, "description": f"Bad Request: method {method} not supported"})
+                return web.json_response(
+                    {"ok": False, "error_code": 404, "description": f"Not Found: method {method} not supported"}, status=404
+                )
             self._check_faults(method, params)
             result = await handler(params)
             return web.json_response({"ok": True, "result": result})
@@ -161,7 +163,7 @@ class LocalBotAPI:
             body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.retry_after is not None:
                 body["parameters"] = {"retry_after": exc.retry_after}
-            return web.json_response(body)
+            return web.json_response(body, status=exc.code)
         finally:
             self._in_flight -= 1
             self._last_activity = time.monotonic()
@@ -488,6 +490,8 @@ class LocalBotAPI:
     async def _media(self, method: str, kind: str, p: dict[str, Any]) -> dict[str, Any]:
         chat_id = _required_chat(p)
         value = p.get(kind)
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = p.get(value[len("attach://") :])
         data, file_id = None, None
         if isinstance(value, tuple):
             data = value[1]
