@@ -20,11 +20,16 @@ from sqlalchemy.ext.asyncio import (
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def ensure_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        ensure_sqlite_dir(url)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _tune_sqlite(engine)
         return engine
@@ -83,6 +88,7 @@ def _downgrade(url: str, revision: str) -> None:
 async def migrate(url: str, revision: str = "head") -> None:
     """Bring the schema to `revision`. Alembic drives its own event loop for async
     engines, so it runs in a worker thread."""
+    ensure_sqlite_dir(url)
     await asyncio.to_thread(_upgrade, url, revision)
 
 

@@ -8,10 +8,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions.clock import Clock, system_clock
-from actions.community import ensure_seeded
-from actions.holds import MemorySlotHolds, RedisSlotHolds, SlotHolds
-from actions.slots import ensure_slots
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -20,18 +16,22 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import BotCommand
-from nlu.factory import build_interpreter
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actions.catalog import load_catalog
+from actions.clock import Clock, system_clock
+from actions.community import ensure_seeded
 from actions.db import create_engine, create_sessionmaker, migrate
+from actions.holds import MemorySlotHolds, RedisSlotHolds, SlotHolds
 from actions.notify import Notifier
+from actions.slots import ensure_slots
 from bot.config import Settings
 from bot.deps import Deps
 from bot.handlers import build_routers
 from bot.i18n import I18n
 from bot.middlewares import ActorMiddleware, DbSessionMiddleware
+from nlu.factory import build_interpreter
 from nlu.interface import Interpreter
 
 log = logging.getLogger(__name__)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sys
 
 from bot.config import Settings, load_settings
 
@@ -134,19 +135,16 @@ def cmd_seed(args: argparse.Namespace) -> int:
     async def seed() -> int:
         from actions.clock import system_clock
         from actions.community import seed_demo
-
         from actions.db import create_engine, create_sessionmaker, migrate
 
         await migrate(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url)
         try:
             async with create_sessionmaker(engine)() as session:
-                await seed_demo(
-                    session,
-                    clock=system_clock,
-                    tz=settings.tz,
-                    horizon_days=settings.booking_horizon_days,
+                report = await seed_demo(
+                    session, clock=system_clock, tz=settings.tz, horizon_days=settings.booking_horizon_days
                 )
+            print(report)
         finally:
             await engine.dispose()
         return 0
@@ -171,22 +169,23 @@ def cmd_provider_invite(args: argparse.Namespace) -> int:
 
     async def invite() -> int:
         from actions.clock import system_clock
-        from actions.providers import create_invite
-
         from actions.db import create_engine, create_sessionmaker, migrate
+        from actions.providers import create_invite
 
         await migrate(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url)
         try:
             async with create_sessionmaker(engine)() as session:
                 try:
-                    await create_invite(
-                        session, provider_code=args.code, clock=system_clock, ttl_hours=args.hours
-                    )
+                    code = await create_invite(session, provider_code=args.code, clock=system_clock, ttl_hours=args.hours)
                 except LookupError:
+                    print(f"unknown provider code: {args.code} (see `jiayi provider list`)", file=sys.stderr)
                     return 2
         finally:
             await engine.dispose()
+        print(f"invite code: {code}")
+        print(f"the provider sends the bot:  /start {code}   (or  /provider {code})")
+        print(f"valid for {args.hours} hours, once")
         return 0
 
     return asyncio.run(invite())
@@ -196,18 +195,16 @@ def cmd_provider_list(args: argparse.Namespace) -> int:
     settings = load_settings()
 
     async def listing() -> int:
-        from sqlalchemy import select
-
         from actions.db import create_engine, create_sessionmaker, migrate
-        from actions.models import Provider
+        from actions.providers import list_providers
 
         await migrate(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url)
         try:
             async with create_sessionmaker(engine)() as session:
-                providers = (await session.scalars(select(Provider).order_by(Provider.code))).all()
-                for _p in providers:
-                    pass
+                for p in await list_providers(session):
+                    linked = "linked" if p.telegram_id else "-"
+                    print(f"{p.code:14} {p.role:16} {p.name_zh:6} {p.name_en:14} {linked}")
         finally:
             await engine.dispose()
         return 0

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from actions.clock import Clock
-from actions.holds import SlotHolds
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.catalog import Catalog
+from actions.clock import Clock
+from actions.holds import SlotHolds
 from actions.notify import Notifier
 from bot.config import Settings
 from bot.i18n import I18n

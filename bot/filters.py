@@ -6,9 +6,9 @@ from typing import Any
 
 from aiogram.filters import BaseFilter
 from aiogram.types import Message
-from nlu.triage import triage
 
 from bot.deps import Deps
+from nlu.triage import triage
 
 
 class MenuButton(BaseFilter):

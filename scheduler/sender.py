@@ -121,15 +121,14 @@ class Dispatcher:
             if not rows:
                 return total
             gate = asyncio.Semaphore(self.concurrency)
-
-            async def send(row: Outbox) -> bool:
-                async with gate:
-                    return await self._send(row)
-
-            results = await asyncio.gather(*(send(r) for r in rows))
+            results = await asyncio.gather(*(self._send_gated(gate, r) for r in rows))
             total += sum(results)
             if len(rows) < self.batch:
                 return total
+
+    async def _send_gated(self, gate: asyncio.Semaphore, row: Outbox) -> bool:
+        async with gate:
+            return await self._send(row)
 
     async def _send(self, row: Outbox) -> bool:
         payload = row.payload or {}

@@ -8,16 +8,16 @@ import logging
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from actions.booking import SlotUnavailable, book, mark_request_booked, record_request, reschedule
-from actions.matching import MatchRequest, match
-from actions.residents import update_profile
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.booking import SlotUnavailable, book, mark_request_booked, record_request, reschedule
+from actions.matching import MatchRequest, match
 from actions.models import Resident
+from actions.residents import update_profile
 from bot.callbacks import (
     Answer,
     DayPick,

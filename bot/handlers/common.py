@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from actions.residents import set_language
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -10,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.models import Resident
+from actions.residents import set_language
 from bot.callbacks import LanguagePick
 from bot.deps import Deps
 from bot.filters import MenuButton

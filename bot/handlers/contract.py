@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from actions.community import family_doctors
-from actions.contracts import active_contract, sign_contract
-from actions.providers import get_provider
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.community import family_doctors
+from actions.contracts import active_contract, sign_contract
 from actions.models import Provider, Resident
+from actions.providers import get_provider
 from bot.callbacks import Answer, DoctorPick, OfferNav, ServicePick
 from bot.deps import Deps
 from bot.filters import MenuButton

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from actions.booking import (
     BookingNotChangeable,
     BookingNotFound,
@@ -12,12 +18,6 @@ from actions.booking import (
     get_booking,
     upcoming_bookings,
 )
-from aiogram import F, Router
-from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from actions.models import Booking, Resident
 from bot.callbacks import Answer, BookingAction
 from bot.deps import Deps

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 
-from actions.booking import cancel, upcoming_bookings
-from actions.privacy import delete_resident_data, export_resident_data
-from actions.residents import update_profile
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message, ReplyKeyboardRemove
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.booking import cancel, upcoming_bookings
 from actions.models import Resident
+from actions.privacy import delete_resident_data, export_resident_data
+from actions.residents import update_profile
 from bot.callbacks import Answer, SettingsAction
 from bot.deps import Deps
 from bot.filters import MenuButton

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from actions.callbacks import request_callback
-from actions.emergency import mark_alerted, record_emergency
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.callbacks import request_callback
+from actions.emergency import mark_alerted, record_emergency
 from actions.models import Resident
 from bot.callbacks import EmergencyAck, OfferNav
 from bot.deps import Deps

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import re
 
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from actions.contracts import active_contract
+from actions.models import Provider, Resident
 from actions.providers import redeem_invite
 from actions.residents import (
     PRIORITY_GROUPS,
@@ -16,13 +23,6 @@ from actions.residents import (
     record_consent,
     update_profile,
 )
-from aiogram import F, Router
-from aiogram.filters import CommandObject, CommandStart
-from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from actions.models import Provider, Resident
 from bot.callbacks import ConsentAnswer, GroupToggle, LanguagePick, SkipStep
 from bot.deps import Deps
 from bot.handlers.common import language_keyboard

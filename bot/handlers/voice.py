@@ -10,15 +10,6 @@ from io import BytesIO
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from nlu.speech import (
-    AudioTooLarge,
-    AudioTooLong,
-    CorruptAudio,
-    EngineUnavailable,
-    SilentAudio,
-    UnsupportedAudio,
-)
-from nlu.triage import triage
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.models import Resident
@@ -29,6 +20,15 @@ from bot.handlers.safety import ask_for_callback, raise_emergency
 from bot.i18n import Translate
 from bot.keyboards import inline, main_menu, yes_no
 from bot.states import Voice
+from nlu.speech import (
+    AudioTooLarge,
+    AudioTooLong,
+    CorruptAudio,
+    EngineUnavailable,
+    SilentAudio,
+    UnsupportedAudio,
+)
+from nlu.triage import triage
 
 log = logging.getLogger(__name__)
 

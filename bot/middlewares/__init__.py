@@ -6,12 +6,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from actions.providers import provider_by_telegram
-from actions.residents import get_resident
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from actions.providers import provider_by_telegram
+from actions.residents import get_resident
 from bot.deps import Deps
 
 log = logging.getLogger(__name__)
