@@ -53,3 +53,7 @@ class Privacy(StatesGroup):
 
 class Voice(StatesGroup):
     confirming_transcript = State()
+
+
+class Rating(StatesGroup):
+    giving_comment = State()

@@ -8,6 +8,7 @@ from aiogram import Router
 from bot.handlers import (
     assistant,
     booking,
+    care,
     common,
     contract,
     fallback,
@@ -27,6 +28,7 @@ def build_routers() -> list[Router]:
         booking.build_router(),
         manage.build_router(),
         privacy.build_router(),
+        care.build_router(),
         assistant.build_router(),
         fallback.build_router(),
     ]
