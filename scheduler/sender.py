@@ -23,7 +23,9 @@ from scheduler.outbox import MAX_ATTEMPTS, claim_due, mark_failed, mark_retry, m
 
 log = logging.getLogger(__name__)
 
-GLOBAL_PER_SECOND = 30
+TELEGRAM_LIMIT_PER_SECOND = 30
+# A little below Telegram's limit: requests leave in bursts and arrive with jitter.
+GLOBAL_PER_SECOND = 25
 PER_CHAT_INTERVAL = 1.0
 
 

@@ -206,3 +206,27 @@ async def test_rating_flow_end_to_end_with_a_low_score_follow_up(tmp_path, clock
             assert (rating.booking_id, rating.score, rating.comment) == (booking_id, 2, "等了一个小时")
             assert await session.scalar(select(func.count()).select_from(FollowUp)) == 1
             assert (await session.get(Booking, booking_id)).status == "done"
+
+
+async def test_stats_show_satisfaction_match_rate_and_no_shows_to_staff_only(tmp_path, clock) -> None:
+    async with running_jiayi(tmp_path, clock, staff_telegram_ids=[STAFF]) as j:
+        await link(j, DOCTOR, "dr_wang")
+        first = await quick_booking(j, days_ahead=1, telegram_id=RESIDENT)
+        second = await quick_booking(j, days_ahead=1, telegram_id=RESIDENT + 1)
+        await j.dispatch()
+        await j.tap(DOCTOR, data=j.api.sent(DOCTOR)[-2].reply_markup["inline_keyboard"][0][0]["callback_data"])
+        clock.advance(days=1, hours=2)
+        from actions.care import mark_outcome, rate
+
+        async with j.app.deps.sessionmaker() as session:
+            wang = (await session.scalars(select(Provider).where(Provider.code == "dr_wang"))).one()
+            await mark_outcome(session, booking_id=first, provider_id=wang.id, outcome="done", clock=clock)
+            await mark_outcome(session, booking_id=second, provider_id=wang.id, outcome="no_show", clock=clock)
+            booking = await session.get(Booking, first)
+            await rate(session, booking_id=first, resident_id=booking.resident_id, score=4, channel="buttons", clock=clock)
+        sent = await j.say(STAFF, "/stats")
+        report = sent[-1].text
+        assert "no-shows 1" in report and "mean 4.0" in report and "provider dr_wang" in report
+        assert "median provider response (minutes) 0.0" in report
+        refused = await j.say(RESIDENT, "/stats")
+        assert "只给中心工作人员" in refused[-1].text

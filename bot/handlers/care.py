@@ -210,6 +210,17 @@ def build_router() -> Router:
             text, buttons = await agenda_text(session, deps, provider, day)
             await message.answer(text, reply_markup=inline(buttons) if buttons else None)
 
+    @router.message(Command("stats"))
+    async def stats(message: Message, session: AsyncSession, deps: Deps, t: Translate) -> None:
+        if message.from_user is None or message.from_user.id not in deps.settings.staff_telegram_ids:
+            await message.answer(t("stats-not-staff"))
+            return
+        from actions.stats import quality_report
+        from scheduler.cli import format_report
+
+        report = await quality_report(session, since=deps.clock() - timedelta(days=30))
+        await message.answer(format_report(report.as_dict()))
+
     @router.callback_query(CallbackDone.filter())
     async def callback_done(
         query: CallbackQuery, callback_data: CallbackDone, session: AsyncSession, provider: Provider | None, deps: Deps, t: Translate
