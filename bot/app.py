@@ -76,10 +76,15 @@ class App:
     async def start_background(self) -> None:
         if self.care_loop is not None:
             await self.care_loop.start()
+        if self.deps.speech is not None:
+            # Load the speech engine now rather than on an elderly resident's first note.
+            await self.deps.speech.warm_up("en")
 
     async def close(self) -> None:
         if self.care_loop is not None:
             await self.care_loop.shutdown()
+        if self.deps.speech is not None:
+            self.deps.speech.close()
         await self.bot.session.close()
         if self.redis is not None:
             await self.redis.aclose()

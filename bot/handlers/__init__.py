@@ -16,6 +16,7 @@ from bot.handlers import (
     privacy,
     safety,
     start,
+    voice,
 )
 
 
@@ -29,6 +30,7 @@ def build_routers() -> list[Router]:
         manage.build_router(),
         privacy.build_router(),
         care.build_router(),
+        voice.build_router(),
         assistant.build_router(),
         fallback.build_router(),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -138,7 +138,7 @@ def build_router() -> Router:
             message, reason="help", session=session, resident=resident, deps=deps, t=t
         )
 
-    @router.callback_query(OfferNav.filter(lambda data: data.action == "call_me"))
+    @router.callback_query(OfferNav.filter(F.action == "call_me"))
     async def callback_from_offers(
         query: CallbackQuery,
         state: FSMContext,

@@ -16,10 +16,11 @@ from actions.models import Resident
 from bot.callbacks import Answer, OfferNav
 from bot.deps import Deps
 from bot.handlers.assistant import handle_text
+from bot.handlers.care import save_comment
 from bot.handlers.safety import ask_for_callback, raise_emergency
 from bot.i18n import Translate
 from bot.keyboards import inline, main_menu, yes_no
-from bot.states import Voice
+from bot.states import Rating, Voice
 from nlu.speech import (
     AudioTooLarge,
     AudioTooLong,
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 AUDIO = F.voice | F.audio | F.video_note | (F.document & F.document.mime_type.startswith("audio/"))
 # Below this the transcript is treated as unintelligible rather than read back.
-MIN_CONFIDENCE = 0.35
+MIN_CONFIDENCE = 0.45
 
 
 def _media(message: Message):  # type: ignore[no-untyped-def]
@@ -120,6 +121,9 @@ def build_router() -> Router:
             busy.discard(message.chat.id)
         text = (transcript.text or "").strip()
         deps.count("voice_notes")
+        if await state.get_state() == Rating.giving_comment.state and text:
+            await save_comment(message, text, state, session, resident, t)
+            return
         if not text or transcript.confidence < MIN_CONFIDENCE:
             await message.answer(t("voice-unclear"), reply_markup=_callback_keyboard(t))
             return

@@ -1,0 +1,25 @@
+"""Speech: voice notes to text (and spoken replies)."""
+
+from nlu.speech.engines import Transcript
+from nlu.speech.errors import (
+    AudioTooLarge,
+    AudioTooLong,
+    CorruptAudio,
+    EngineUnavailable,
+    SilentAudio,
+    SpeechError,
+    UnsupportedAudio,
+)
+from nlu.speech.service import SpeechService
+
+__all__ = [
+    "AudioTooLarge",
+    "AudioTooLong",
+    "CorruptAudio",
+    "EngineUnavailable",
+    "SilentAudio",
+    "SpeechError",
+    "SpeechService",
+    "Transcript",
+    "UnsupportedAudio",
+]
