@@ -48,7 +48,11 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from nlu.speech.bench import bench_voice
+    import asyncio
 
-    print(json.dumps(bench_voice(args.repeat)))
+    from nlu.speech.bench import bench_voice, bench_voice_to_reply
+
+    result = bench_voice(args.repeat)
+    result.update(asyncio.run(bench_voice_to_reply()))
+    print(json.dumps(result))
     return 0
