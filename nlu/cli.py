@@ -1,0 +1,73 @@
+"""`jiayi nlu ...`: the understanding commands used by people and by evaluation tools."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    nlu = sub.add_parser("nlu", help="understanding: parse, evaluate, train")
+    nsub = nlu.add_subparsers(dest="nlu_command", required=True)
+    parse = nsub.add_parser("parse", help="JSON lines in (text, optional now), parses out")
+    parse.add_argument("--now", help="ISO-8601 reference time for lines without their own")
+    parse.set_defaults(handler=cmd_parse)
+    evaluate = nsub.add_parser("evaluate", help="accuracy on the held-out set")
+    evaluate.add_argument("--file", default=None)
+    evaluate.add_argument("--min-intent-accuracy", type=float, default=0.95)
+    evaluate.add_argument("--min-emergency-recall", type=float, default=1.0)
+    evaluate.add_argument("--rasa-url", default=None)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(handler=cmd_evaluate)
+    bench = nsub.add_parser("bench", help="parse latency and training time")
+    bench.add_argument("--rasa-url", default=None)
+    bench.set_defaults(handler=cmd_bench)
+
+
+def _reference(value: str | None, settings) -> datetime:  # type: ignore[no-untyped-def]
+    if value:
+        moment = datetime.fromisoformat(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+    return datetime.now(settings.tz)
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.config import load_settings
+    from nlu.factory import build_interpreter
+
+    settings = load_settings()
+    interpreter = build_interpreter(settings)
+    default_now = _reference(args.now, settings)
+
+    async def run() -> None:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            try:
+                request = json.loads(line)
+                text = str(request["text"])
+                now = _reference(request["now"], settings) if request.get("now") else default_now
+                out = (await interpreter.parse(text, now=now)).to_contract()
+            except (ValueError, KeyError, TypeError) as exc:
+                out = {"error": f"bad input line: {exc.__class__.__name__}", "line": line.rstrip("\n")[:200]}
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from nlu.evaluate import main as evaluate_main
+
+    return evaluate_main(args)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from nlu.bench import main as bench_main
+
+    return bench_main(args)
