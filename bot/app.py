@@ -4,6 +4,7 @@ here lives at module level."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from bot.handlers import build_routers
 from bot.i18n import I18n
 from bot.middlewares import ActorMiddleware, DbSessionMiddleware
 from nlu.factory import build_interpreter
+from nlu.factory import warm_up as warm_up_interpreter
 from nlu.interface import Interpreter
 
 log = logging.getLogger(__name__)
@@ -144,6 +146,7 @@ async def build_app(
     bot = bot or build_bot(settings)
     if interpreter is None:
         interpreter = build_interpreter(settings)
+        await asyncio.to_thread(warm_up_interpreter, interpreter)
     i18n = I18n()
     catalog = load_catalog()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,10 @@ async def running_bot(dp: Dispatcher, bot: Bot, **workflow: Any) -> AsyncIterato
             await dp.stop_polling()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(task, 5)
+
+
+# The trained NLU model is keyed by its training data, so tests can share it.
+SHARED_NLU_CACHE = Path(tempfile.gettempdir()) / "jiayi-tests-nlu"
 
 
 @dataclass
@@ -78,6 +83,7 @@ async def running_jiayi(
 ) -> AsyncIterator[Jiayi]:
     api = LocalBotAPI()
     await api.start()
+    settings.setdefault("nlu_cache_dir", SHARED_NLU_CACHE)
     config = Settings(
         _env_file=None,  # type: ignore[call-arg]
         state_dir=state_dir,

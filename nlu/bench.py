@@ -1,0 +1,57 @@
+"""NLU speed: training time and parse latency (p50, p95) for the embedded interpreter,
+and for Rasa when a URL is given."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from nlu.evaluate import load_heldout
+
+
+async def _latencies(interpreter: Any, items: list[dict[str, Any]], repeat: int = 3) -> list[float]:
+    from datetime import datetime
+
+    times = []
+    for _ in range(repeat):
+        for item in items:
+            started = time.perf_counter()
+            await interpreter.parse(item["text"], now=datetime.fromisoformat(item["now"]))
+            times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    return {
+        "parses": len(times),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
+    }
+
+
+def main(args: argparse.Namespace) -> int:
+    from nlu.embedded import EmbeddedInterpreter
+    from nlu.rasa_http import RasaInterpreter
+    from nlu.timeparse import warm_up
+
+    items = load_heldout()
+    with tempfile.TemporaryDirectory() as tmp:
+        embedded = EmbeddedInterpreter(Path(tmp))
+        started = time.monotonic()
+        embedded.load_or_train()
+        cold = time.monotonic() - started
+        warm_up()
+        result: dict[str, Any] = {
+            "embedded": {"training_s": round(embedded.training_seconds or cold, 2), "cold_start_s": round(cold, 2)}
+        }
+        result["embedded"].update(_summary(asyncio.run(_latencies(embedded, items))))
+    if args.rasa_url:
+        result["rasa"] = _summary(asyncio.run(_latencies(RasaInterpreter(args.rasa_url, timeout=10), items)))
+    print(json.dumps(result))
+    return 0

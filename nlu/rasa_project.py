@@ -1,0 +1,49 @@
+"""The Rasa project in nlu/rasa: its vocabulary files are generated from the service
+catalog and nlu/vocabulary.yml, so one list of words serves every interpreter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from actions.catalog import load_catalog
+from nlu.vocabulary import VOCABULARY_PATH
+
+RASA_DIR = Path(__file__).resolve().parent / "rasa"
+VOCABULARY_FILE = RASA_DIR / "data" / "vocabulary.yml"
+
+
+def _block(items: list[str]) -> str:
+    return "".join(f"    - {item}\n" for item in items)
+
+
+def vocabulary_yaml() -> str:
+    raw = yaml.safe_load(VOCABULARY_PATH.read_text(encoding="utf-8"))
+    catalog = load_catalog()
+    lines = [
+        "# Generated from data/catalog.yaml and nlu/vocabulary.yml by `jiayi nlu export-vocabulary`.",
+        "# Edit those files, not this one.",
+        'version: "3.1"',
+        "nlu:",
+    ]
+    for service in catalog:
+        words = [service.name_zh, service.name_en, *service.synonyms_zh, *service.synonyms_en]
+        words += raw.get("service_slips", {}).get(service.code, [])
+        lines.append(f"- synonym: {service.code}\n  examples: |\n" + _block(sorted({str(w) for w in words})).rstrip("\n"))
+    for entity in ("modality", "provider_gender"):
+        for value, words in raw[entity].items():
+            lines.append(f"- synonym: {value}\n  examples: |\n" + _block(sorted({str(w) for w in words})).rstrip("\n"))
+    for entity in ("service", "modality", "provider_gender"):
+        if entity == "service":
+            words = sorted({str(w) for s in catalog for w in (s.name_zh, s.name_en, *s.synonyms_zh, *s.synonyms_en)})
+            words += sorted({str(w) for slips in raw.get("service_slips", {}).values() for w in slips})
+        else:
+            words = sorted({str(w) for ws in raw[entity].values() for w in ws})
+        lines.append(f"- lookup: {entity}\n  examples: |\n" + _block(words).rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def export_vocabulary() -> Path:
+    VOCABULARY_FILE.write_text(vocabulary_yaml(), encoding="utf-8")
+    return VOCABULARY_FILE
