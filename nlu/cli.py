@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--rasa-url", default=None)
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(handler=cmd_evaluate)
+    export = nsub.add_parser("export-vocabulary", help="write the Rasa synonyms and lookups from the catalog")
+    export.set_defaults(handler=cmd_export_vocabulary)
     bench = nsub.add_parser("bench", help="parse latency and training time")
     bench.add_argument("--rasa-url", default=None)
     bench.set_defaults(handler=cmd_bench)
@@ -71,3 +73,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from nlu.bench import main as bench_main
 
     return bench_main(args)
+
+
+def cmd_export_vocabulary(args: argparse.Namespace) -> int:
+    from nlu.rasa_project import export_vocabulary
+
+    print(export_vocabulary())
+    return 0

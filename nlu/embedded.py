@@ -121,7 +121,10 @@ class EmbeddedInterpreter:
             keyword_intent, keyword_confidence = self.keywords.classify(self.vocabulary.intent_hits(clipped), found)
             if keyword_intent != "out_of_scope":
                 intent, confidence = keyword_intent, keyword_confidence
-        if intent in ("greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope") and found["service"]:
+        if found["service"] and intent in ("greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope", "inform"):
+            # A named service turns a fragment ("打疫苗，明天上午") into a request.
+            intent = "book_service"
+        if flag.urgency == "urgent" and intent not in ("cancel_booking", "reschedule_booking", "list_bookings"):
             intent = "book_service"
         return Parse(
             text=text,

@@ -45,9 +45,15 @@ def entities(text: str, now: datetime, vocabulary: Vocabulary) -> dict[str, obje
     }
 
 
+MAX_REQUEST_CHARS = 2000
+
+
 def junk(text: str) -> bool:
-    """Empty, emoji or symbols only, or mostly another script."""
+    """Empty, emoji or symbols only, mostly another script, or far longer than any
+    request (triage still reads all of it)."""
     stripped = text.strip()
+    if len(stripped) > MAX_REQUEST_CHARS:
+        return True
     if not _LETTERS.search(stripped):
         return True
     foreign = len(_FOREIGN.findall(stripped))

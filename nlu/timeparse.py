@@ -42,6 +42,13 @@ _PART_WORDS = (
 )
 
 
+# Words the recogniser reads as times but residents do not mean as one.
+_NOT_A_TIME = re.compile(
+    r"^(现在|目前|最近|这会儿|刚才|now|right now|the day|today's|morning!?|good morning|早上好|上午好|下午好|晚上好)$", re.I
+)
+_GREETING = re.compile(r"早上好|上午好|下午好|晚上好|good (morning|afternoon|evening)|^morning\b", re.I)
+
+
 def _normalise(text: str) -> str:
     for old, new in _DIALECT:
         text = text.replace(old, new)
@@ -156,18 +163,20 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
         naive_now = now.replace(tzinfo=None)
         models = (zh, en) if _CJK.search(text) else (en,)
         for model in models:
-            results = model.parse(text, naive_now)
+            results = model.parse(_GREETING.sub(" ", text), naive_now)
             for result in results:
+                if _NOT_A_TIME.match(result.text.strip()) or "PRESENT_REF" in str(result.resolution):
+                    continue
                 values = (result.resolution or {}).get("values") or []
                 value = _pick(values, now)
                 if value is None:
                     continue
                 window = _window_from(value, now, text)
-                if window is not None:
+                if window is not None and window.end > now - timedelta(days=1):
                     return window
     except Exception:  # the recogniser has corners that raise on junk
         log.warning("time expression could not be parsed", exc_info=True)
     if _THIS_WEEK.search(text):
         monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), now.tzinfo)
         return TimeWindow(now, monday + timedelta(days=7))
-    return _part_of_day_alone(text, now)
+    return _part_of_day_alone(_GREETING.sub(" ", text), now)

@@ -1,0 +1,138 @@
+"""Understanding: triage before any model, time expressions against "now", the
+embedded interpreter on the held-out set, and the `jiayi nlu parse` contract."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from nlu.embedded import EmbeddedInterpreter
+from nlu.evaluate import load_heldout, parse_all, score
+from nlu.rasa_http import FallbackInterpreter, RasaInterpreter
+from nlu.rasa_project import RASA_DIR, VOCABULARY_FILE, vocabulary_yaml
+from nlu.timeparse import resolve_when
+from nlu.training_data import read_examples, training_files
+from nlu.triage import triage
+from tests.harness import SHARED_NLU_CACHE
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
+
+
+@pytest.fixture(scope="module")
+def embedded() -> EmbeddedInterpreter:
+    interpreter = EmbeddedInterpreter(SHARED_NLU_CACHE)
+    interpreter.load_or_train()
+    return interpreter
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency", "category"),
+    [
+        ("我想约量血压但是现在胸口疼得厉害出冷汗", "emergency", "chest_pain"),
+        ("I want to book a BP check but my chest hurts badly now", "emergency", "chest_pain"),
+        ("我 爸 嘴 歪 了 说话不清楚", "emergency", "stroke"),
+        ("she collapsed and won't wake up", "emergency", "collapse"),
+        ("孩子抽风了口吐白沫", "emergency", "seizure"),
+        ("不想活了", "emergency", "suicide"),
+        ("孩子发高烧39度", "urgent", "high_fever"),
+        ("摔了一跤脚肿了", "urgent", "fall_injury"),
+        ("我爸以前中风过，想约康复", "routine", None),
+        ("my chest X-ray results", "routine", None),
+        ("没有胸痛，就是想体检", "routine", None),
+        ("孩子有点低烧37.5", "routine", None),
+    ],
+)
+def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: str, category: str | None) -> None:
+    result = triage(text)
+    assert (result.urgency, result.category) == (urgency, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "ambiguous"),
+    [
+        ("明天上午能来家里给我量个血压吗", "2026-11-24T08:00", "2026-11-24T12:00", False),
+        ("俺想明儿个去量血压", "2026-11-24T00:00", "2026-11-25T00:00", False),
+        ("后天下午吧", "2026-11-25T13:00", "2026-11-25T18:00", False),
+        ("下周三下午3点", "2026-12-02T15:00", "2026-12-02T15:30", True),
+        ("next Wednesday at 3pm", "2026-12-02T15:00", "2026-12-02T15:30", True),
+        ("this weekend", "2026-11-28T00:00", "2026-11-30T00:00", False),
+        ("12月1号", "2026-12-01T00:00", "2026-12-02T00:00", False),
+        ("on Friday afternoon", "2026-11-27T13:00", "2026-11-27T18:00", False),
+        ("今天中午", "2026-11-23T11:00", "2026-11-23T14:00", False),
+    ],
+)
+def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
+    window = resolve_when(text, NOW)
+    assert window is not None
+    assert window.start == datetime.fromisoformat(start).replace(tzinfo=TZ)
+    assert window.end == datetime.fromisoformat(end).replace(tzinfo=TZ)
+    assert window.ambiguous is ambiguous
+
+
+def test_junk_never_raises() -> None:
+    for text in ("", "🙂" * 50, "\x00\x01\x02", "嗯" * 5000, "こんにちは"):
+        resolve_when(text, NOW)
+        triage(text)
+
+
+def test_the_heldout_set_never_enters_training() -> None:
+    training = {e.text.strip().lower() for e in read_examples(training_files(RASA_DIR))}
+    heldout = load_heldout()
+    assert len(heldout) >= 300
+    assert [i["text"] for i in heldout if i["text"].strip().lower() in training] == []
+
+
+def test_the_rasa_vocabulary_file_is_generated_from_the_catalog() -> None:
+    assert VOCABULARY_FILE.read_text(encoding="utf-8") == vocabulary_yaml(), "run `jiayi nlu export-vocabulary`"
+
+
+def test_embedded_interpreter_meets_the_thresholds_on_the_heldout_set(embedded: EmbeddedInterpreter) -> None:
+    items = load_heldout()
+    result = score(items, asyncio.run(parse_all(embedded, items)))
+    assert result["emergency_recall"] == 1.0
+    assert result["emergency_false_alarms"] == 0
+    assert result["intent_accuracy"] >= 0.95, result["misses"]
+    assert result["service_accuracy"] >= 0.9 and result["time_accuracy"] >= 0.9
+
+
+def test_bad_input_gets_a_defined_intent(embedded: EmbeddedInterpreter) -> None:
+    for text in ("", "😀😀", "#$%^&", "Привет", "\x00\xff", "嗯" * 5000):
+        parse = embedded.parse_sync(text, NOW)
+        assert parse.intent in ("out_of_scope", "ask_help"), (text[:10], parse.intent)
+
+
+async def test_rasa_down_falls_back_to_the_embedded_interpreter(embedded: EmbeddedInterpreter) -> None:
+    interpreter = FallbackInterpreter(RasaInterpreter("http://127.0.0.1:9", timeout=0.5), embedded)
+    parse = await interpreter.parse("明天上午量血压", now=NOW)
+    await interpreter.primary.close()
+    assert parse.backend == "embedded" and parse.service == "bp_check"
+    assert interpreter.fallback_count == 1
+
+
+def test_the_parse_command_keeps_its_contract(embedded: EmbeddedInterpreter) -> None:
+    lines = "\n".join(
+        [
+            json.dumps({"text": "明天上午能来家里给我量个血压吗"}, ensure_ascii=False),
+            json.dumps({"text": "next Wednesday at 3pm with a female doctor", "now": "2026-11-24T10:00:00+08:00"}),
+            "not json",
+        ]
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "nlu", "parse", "--now", "2026-11-23T09:00:00+08:00"],
+        input=lines, capture_output=True, text=True, timeout=180, check=False,
+        env={"NLU_CACHE_DIR": str(SHARED_NLU_CACHE), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    first, second, third = (json.loads(line) for line in run.stdout.splitlines())
+    assert list(first) == ["text", "intent", "confidence", "service", "modality", "provider_gender", "when", "urgency"]
+    assert (first["intent"], first["service"], first["modality"]) == ("book_service", "bp_check", "home_visit")
+    assert first["when"] == {"start": "2026-11-24T08:00:00+08:00", "end": "2026-11-24T12:00:00+08:00"}
+    assert second["provider_gender"] == "female" and second["when"]["start"] == "2026-12-02T15:00:00+08:00"
+    assert "error" in third
