@@ -27,11 +27,11 @@ class SlotUnavailable(Exception):
 
 
 class BookingNotFound(Exception):
-    pass
+    """No such booking."""
 
 
 class NotYourBooking(Exception):
-    pass
+    """The booking belongs to another resident."""
 
 
 class BookingNotChangeable(Exception):

@@ -19,11 +19,11 @@ LOW_SCORE = 2
 
 
 class NotProvidersBooking(Exception):
-    pass
+    """The booking belongs to another provider (or resident)."""
 
 
 class BookingClosed(Exception):
-    pass
+    """Cancelled, declined or already marked."""
 
 
 @dataclass(frozen=True)

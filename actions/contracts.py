@@ -12,7 +12,7 @@ from actions.models import Contract, Household, Provider, Resident
 
 
 class NotAFamilyDoctor(Exception):
-    pass
+    """Only a family doctor can be signed with."""
 
 
 async def active_contract(session: AsyncSession, resident_id: int) -> Contract | None:

@@ -23,6 +23,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(handler=cmd_evaluate)
     export = nsub.add_parser("export-vocabulary", help="write the Rasa synonyms and lookups from the catalog")
     export.set_defaults(handler=cmd_export_vocabulary)
+    nsub.add_parser("rasa-setup", help="create the Rasa virtualenv (cached)").set_defaults(handler=cmd_rasa_setup)
+    train = nsub.add_parser("train", help="train the embedded model or Rasa")
+    train.add_argument("--backend", choices=("embedded", "rasa"), default="embedded")
+    train.set_defaults(handler=cmd_train)
+    serve = nsub.add_parser("serve", help="serve the trained Rasa model over HTTP")
+    serve.add_argument("--port", type=int, default=5005)
+    serve.set_defaults(handler=cmd_serve)
+    ci = nsub.add_parser("ci-rasa", help="set up, train and serve Rasa, then evaluate it against the thresholds")
+    ci.add_argument("--min-intent-accuracy", type=float, default=0.95)
+    ci.add_argument("--min-emergency-recall", type=float, default=1.0)
+    ci.set_defaults(handler=cmd_ci_rasa)
     bench = nsub.add_parser("bench", help="parse latency and training time")
     bench.add_argument("--rasa-url", default=None)
     bench.set_defaults(handler=cmd_bench)
@@ -80,3 +91,62 @@ def cmd_export_vocabulary(args: argparse.Namespace) -> int:
 
     print(export_vocabulary())
     return 0
+
+
+def cmd_rasa_setup(args: argparse.Namespace) -> int:
+    from nlu.rasa_service import setup
+
+    print(setup())
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    if args.backend == "rasa":
+        from nlu.rasa_service import train
+
+        print(train())
+        return 0
+    from bot.config import load_settings
+    from nlu.embedded import EmbeddedInterpreter
+
+    interpreter = EmbeddedInterpreter(load_settings().effective_nlu_cache_dir)
+    interpreter.load_or_train()
+    print(interpreter.model_path())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from nlu.rasa_service import serve
+
+    process = serve(args.port)
+    print(f"rasa serving on http://127.0.0.1:{args.port} (pid {process.pid})")
+    return process.wait()
+
+
+def cmd_ci_rasa(args: argparse.Namespace) -> int:
+    import time
+
+    from nlu.rasa_service import free_port, serve, setup, train, wait_ready
+
+    started = time.monotonic()
+    setup()
+    print(f"rasa ready to train after {time.monotonic() - started:.0f}s")
+    train()
+    print(f"rasa trained after {time.monotonic() - started:.0f}s")
+    port = free_port()
+    process = serve(port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url)
+        print(f"rasa serving after {time.monotonic() - started:.0f}s")
+        evaluate = argparse.Namespace(
+            file=None, rasa_url=url, json=False,
+            min_intent_accuracy=args.min_intent_accuracy, min_emergency_recall=args.min_emergency_recall,
+        )  # fmt: skip
+        return cmd_evaluate(evaluate)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except Exception:
+            process.kill()

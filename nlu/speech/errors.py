@@ -2,7 +2,7 @@
 
 
 class SpeechError(Exception):
-    pass
+    """Base of the voice-note errors."""
 
 
 class CorruptAudio(SpeechError):
@@ -14,15 +14,15 @@ class UnsupportedAudio(SpeechError):
 
 
 class AudioTooLong(SpeechError):
-    pass
+    """Longer than VOICE_MAX_SECONDS."""
 
 
 class AudioTooLarge(SpeechError):
-    pass
+    """Larger than VOICE_MAX_BYTES."""
 
 
 class SilentAudio(SpeechError):
-    pass
+    """Nothing audible in it."""
 
 
 class EngineUnavailable(SpeechError):
