@@ -230,3 +230,57 @@ async def test_stats_show_satisfaction_match_rate_and_no_shows_to_staff_only(tmp
         assert "median provider response (minutes) 0.0" in report
         refused = await j.say(RESIDENT, "/stats")
         assert "只给中心工作人员" in refused[-1].text
+
+
+async def test_provider_declines_or_proposes_and_only_on_their_own_bookings(tmp_path, clock) -> None:
+    async with running_jiayi(tmp_path, clock) as j:
+        await link(j, DOCTOR, "dr_wang")
+        await link(j, DOCTOR + 1, "dr_chen")
+        first = await quick_booking(j, days_ahead=2, telegram_id=RESIDENT)
+        second = await quick_booking(j, days_ahead=3, telegram_id=RESIDENT + 1)
+        await j.dispatch()
+        summaries = [s for s in j.api.sent(DOCTOR) if s.text and "新预约" in s.text]
+        assert len(summaries) == 2
+
+        # Dr Chen presses Dr Wang's decline button: refused, nothing changes.
+        decline_first = summaries[0].callback_data("✖️ 无法接诊")
+        await j.do(j.api.tap_stale(DOCTOR + 1, summaries[0].message_id, decline_first))
+        assert "不是您的" in j.last_text(DOCTOR + 1)
+
+        # Dr Wang declines the first: the resident is told and offered to book again.
+        await j.do(j.api.tap_stale(DOCTOR, summaries[0].message_id, decline_first))
+        assert "已拒绝预约" in j.last_text(DOCTOR)
+        await j.dispatch()
+        told = j.api.last(RESIDENT)
+        assert "无法" in told.text and told.buttons() == ["📅 重新预约"]
+
+        # Dr Wang proposes another time for the second; the resident takes it.
+        await j.do(j.api.tap_stale(DOCTOR, summaries[1].message_id, summaries[1].callback_data("🕑 换个时间")))
+        choice = j.buttons(DOCTOR)[0]
+        await j.tap(DOCTOR, choice)
+        assert "等待确认" in j.last_text(DOCTOR)
+        await j.dispatch()
+        proposal = j.api.last(RESIDENT + 1)
+        assert "建议把您的预约" in proposal.text
+        await j.tap(RESIDENT + 1, "✅ 改到这个时间")
+        assert "已改好" in j.last_text(RESIDENT + 1)
+        async with j.app.deps.sessionmaker() as session:
+            statuses = dict((await session.execute(select(Booking.id, Booking.status))).all())
+        assert statuses[first] == "declined" and statuses[second] == "cancelled"
+        assert sorted(statuses.values()) == ["cancelled", "confirmed", "declined"]
+
+
+async def test_a_rating_is_asked_for_some_hours_after_a_visit_nobody_marked(tmp_path, clock) -> None:
+    async with running_jiayi(tmp_path, clock) as j:
+        from scheduler.jobs import request_ratings
+
+        booking_id = await quick_booking(j, days_ahead=1)
+        async with j.app.deps.sessionmaker() as session:
+            ends = (await session.get(Booking, booking_id)).ends_at
+        clock.set(ends + timedelta(hours=2))
+        assert await request_ratings(j.app.deps, j.app.care_loop) == 0  # too early
+        clock.set(ends + timedelta(hours=3))
+        assert await request_ratings(j.app.deps, j.app.care_loop) == 1
+        assert await request_ratings(j.app.deps, j.app.care_loop) == 0  # asked once
+        await j.dispatch()
+        assert "请打个分" in j.api.last(RESIDENT).text
