@@ -210,3 +210,15 @@ async def test_chinese_voice_without_an_engine_goes_to_the_doctor_as_a_call_back
             await j.api.send_voice(702, b"not audio at all", duration=2)
         await j.api.wait_idle()
         assert len([t for t in j.api.texts(702) if "听不懂" in t]) >= 6
+
+
+async def test_a_red_flag_in_a_voice_note_acts_at_once_without_the_read_back(tmp_path, clock) -> None:
+    async with running_jiayi(tmp_path, clock) as j:
+        await link_doctor(j)
+        await onboard(j, 703, "en")
+        await sign_with_wang(j, 703, "en")
+        await j.do(j.api.send_voice(703, fixture("en_chest_pain.ogg"), duration=3))
+        reply = j.last_text(703)
+        assert "Call 120 now" in reply and "I heard" not in " ".join(j.api.texts(703)[-2:])
+        await j.dispatch()
+        assert "急症提醒" in j.api.last(DOCTOR).text

@@ -63,6 +63,7 @@ grammar jiayi;
 <someone> = {alt(["a nurse", "a doctor", "someone", "a female doctor", "a woman doctor", "a male doctor", "the doctor", "my doctor", "my family doctor"])};
 <request> = [<want>] [<action>] [<article>] <service> [<time>] [<place>] | [<want>] <someone> [to] come [<place>] [<time>] [to <service>];
 <manage> = {alt(["cancel my booking", "cancel my appointment", "change my booking", "change my appointment", "reschedule my booking", "reschedule my appointment", "show my bookings", "my bookings", "call me back", "talk to my doctor", "help", "help me"])};
+<emergency> = {alt(["my chest hurts", "chest pain", "my chest hurts and i am sweating", "i have chest pain", "i can't breathe", "he is not breathing", "she is not breathing", "he collapsed", "she collapsed", "he passed out", "she passed out", "he is unconscious", "she is unconscious", "call an ambulance", "help me", "his face is drooping", "her face is drooping", "slurred speech", "he is having a seizure", "she is having a seizure", "bleeding heavily", "i want to die", "i want to kill myself"])};
 <answer> = {alt(["yes", "no", "yes please", "no thanks", "no thank you", "that's right", "that is right", "correct", "okay", "thank you", "thanks", "hello", "goodbye"])};
-public <utterance> = [<answer>] (<request> | <manage> | <answer>) [please] [thank you];
+public <utterance> = [<answer>] (<request> | <manage> | <answer> | <emergency>+) [please] [thank you];
 """
