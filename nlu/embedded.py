@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from nlu.interface import Parse
-from nlu.keywords import KeywordInterpreter, entities, junk
+from nlu.keywords import KeywordInterpreter, entities, junk, refine_intent
 from nlu.rasa_project import RASA_DIR
 from nlu.training_data import fingerprint, read_examples, training_files
 from nlu.triage import normalise, triage
@@ -111,21 +111,11 @@ class EmbeddedInterpreter:
         clipped = text[:2000]
         found: dict[str, Any] = entities(clipped, now, self.vocabulary)
         intent, confidence = self.classify(clipped)
-        if flag.urgency == "emergency":
-            intent, confidence = "emergency", 1.0
-        elif intent == "emergency":
-            # The model alone never raises an emergency that triage did not see: rules
-            # decide red flags, and a model false alarm would scare a resident.
-            intent, confidence = self.keywords.classify(self.vocabulary.intent_hits(clipped), found)
-        elif confidence < MIN_CONFIDENCE:
+        if confidence < MIN_CONFIDENCE and flag.urgency != "emergency":
             keyword_intent, keyword_confidence = self.keywords.classify(self.vocabulary.intent_hits(clipped), found)
             if keyword_intent != "out_of_scope":
                 intent, confidence = keyword_intent, keyword_confidence
-        if found["service"] and intent in ("greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope", "inform"):
-            # A named service turns a fragment ("打疫苗，明天上午") into a request.
-            intent = "book_service"
-        if flag.urgency == "urgent" and intent not in ("cancel_booking", "reschedule_booking", "list_bookings"):
-            intent = "book_service"
+        intent, confidence = refine_intent(intent, confidence, found, flag.urgency, self.keywords, clipped)
         return Parse(
             text=text,
             intent=intent,

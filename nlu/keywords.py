@@ -108,3 +108,19 @@ class KeywordInterpreter:
 
     async def parse(self, text: str, *, now: datetime) -> Parse:
         return await asyncio.to_thread(self.parse_sync, text, now)
+
+
+def refine_intent(intent: str, confidence: float, found: dict[str, object], urgency: str, keywords: KeywordInterpreter, text: str) -> tuple[str, float]:
+    """The same decisions on top of any classifier: triage decides emergencies, a named
+    service turns a fragment into a request, urgent signs are fast-tracked bookings."""
+    if urgency == "emergency":
+        return "emergency", 1.0
+    if intent == "emergency":
+        # The model alone never raises an emergency that triage did not see: rules
+        # decide red flags, and a model false alarm would scare a resident.
+        intent, confidence = keywords.classify(keywords.vocabulary.intent_hits(text), found)
+    if found.get("service") and intent in ("greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope", "inform"):
+        intent = "book_service"
+    if urgency == "urgent" and intent not in ("cancel_booking", "reschedule_booking", "list_bookings"):
+        intent = "book_service"
+    return intent, confidence

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 
 from nlu.interface import INTENTS, Parse
-from nlu.keywords import junk
+from nlu.keywords import KeywordInterpreter, junk, refine_intent
 from nlu.timeparse import resolve_when
 from nlu.triage import triage
 from nlu.vocabulary import load_vocabulary
@@ -30,6 +30,7 @@ class RasaInterpreter:
         self.url = url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.vocabulary = load_vocabulary()
+        self.keywords = KeywordInterpreter(self.vocabulary)
         self._session: aiohttp.ClientSession | None = None
 
     async def _post(self, text: str) -> dict[str, Any]:
@@ -59,10 +60,7 @@ class RasaInterpreter:
         found["service"] = found["service"] or self.vocabulary.service(text)
         found["modality"] = found["modality"] or self.vocabulary.modality(text)
         found["provider_gender"] = found["provider_gender"] or self.vocabulary.gender(text)
-        if flag.urgency == "emergency":
-            intent, confidence = "emergency", 1.0
-        elif intent == "emergency":
-            intent = "book_service" if found["service"] else "contact_doctor"
+        intent, confidence = refine_intent(intent, confidence, found, flag.urgency, self.keywords, text[:2000])
         return Parse(
             text=text, intent=intent, confidence=confidence, service=found["service"], modality=found["modality"],
             provider_gender=found["provider_gender"], when=resolve_when(text[:500], now), urgency=flag.urgency,

@@ -91,15 +91,18 @@ def _pick(values: list[dict[str, str]], now: datetime) -> dict[str, str] | None:
         moment = value.get("start") or value.get("value")
         if moment is None:
             continue
-        if len(moment) <= 8 or datetime.fromisoformat(moment).date() >= today:
-            ahead.append(value)
+        try:
+            if len(moment) <= 8 or datetime.fromisoformat(moment).date() >= today:
+                ahead.append(value)
+        except ValueError:  # "not resolved" and other placeholders
+            continue
     for value in ahead:
         hour = _hour(value.get("value") or "")
+        if hour is None and "value" not in value and "start" not in value:
+            continue
         if hour is None or 7 <= hour <= 20:
             return value
-    if ahead:
-        return ahead[0]
-    return values[-1] if values else None
+    return ahead[0] if ahead else None
 
 
 def _window_from(value: dict[str, str], now: datetime, text: str) -> TimeWindow | None:
