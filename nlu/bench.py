@@ -52,6 +52,13 @@ def main(args: argparse.Namespace) -> int:
         }
         result["embedded"].update(_summary(asyncio.run(_latencies(embedded, items))))
     if args.rasa_url:
-        result["rasa"] = _summary(asyncio.run(_latencies(RasaInterpreter(args.rasa_url, timeout=10), items)))
+        async def rasa_latencies() -> list[float]:
+            interpreter = RasaInterpreter(args.rasa_url, timeout=10)
+            try:
+                return await _latencies(interpreter, items)
+            finally:
+                await interpreter.close()
+
+        result["rasa"] = _summary(asyncio.run(rasa_latencies()))
     print(json.dumps(result))
     return 0

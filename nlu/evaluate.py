@@ -107,9 +107,16 @@ def main(args: argparse.Namespace) -> int:
     backends: list[tuple[str, Any]] = [("embedded", EmbeddedInterpreter(settings.effective_nlu_cache_dir))]
     if args.rasa_url:
         backends.append(("rasa", RasaInterpreter(args.rasa_url, timeout=10)))
+    async def run(interpreter: Any) -> list[dict[str, Any]]:
+        try:
+            return await parse_all(interpreter, items)
+        finally:
+            if hasattr(interpreter, "close"):
+                await interpreter.close()
+
     results = {}
     for name, interpreter in backends:
-        results[name] = score(items, asyncio.run(parse_all(interpreter, items)))
+        results[name] = score(items, asyncio.run(run(interpreter)))
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     else:
