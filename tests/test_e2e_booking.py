@@ -151,3 +151,34 @@ async def test_contract_is_one_per_household_and_stored(tmp_path, clock) -> None
             doctor = await session.get(Provider, contract.provider_id)
             assert contract.household_id == resident.household_id and doctor.code == "dr_wang"
             assert resident.phone == "13800138000" and resident.priority_groups == ["elderly_65", "hypertension"]
+
+
+async def test_cancel_and_reschedule_in_chinese_and_the_doctor_is_told(tmp_path, clock) -> None:
+    async with running_jiayi(tmp_path, clock) as j:
+        await link_doctor(j)
+        await onboard(j, RESIDENT, "zh")
+        await sign_with_wang(j, RESIDENT, "zh")
+        await j.say(RESIDENT, "后天上午到社区测个血糖")
+        offer = next(b for b in j.buttons(RESIDENT) if "·" in b)
+        assert "11月25日" in offer and "王芳" in offer
+        await j.tap(RESIDENT, offer)
+        await j.tap(RESIDENT, "✅ 确认预约")
+
+        await j.say(RESIDENT, "我想改个时间")  # free text reaches "my bookings"
+        await j.tap(RESIDENT, "🔄 改时间")
+        assert "改时间" in " ".join(j.api.texts(RESIDENT)[-3:])
+        await j.tap(RESIDENT, next(b for b in j.buttons(RESIDENT) if "·" in b))
+        sent = await j.tap(RESIDENT, "✅ 确认预约")
+        assert any("改好了" in (s.text or "") for s in sent)
+
+        await j.tap(RESIDENT, "📋 我的预约")
+        await j.tap(RESIDENT, "✖️ 取消这个")
+        assert "要取消这个预约吗" in j.last_text(RESIDENT)
+        sent = await j.tap(RESIDENT, "✅ 确认取消")
+        assert any("已取消" in (s.text or "") for s in sent)
+        async with j.app.deps.sessionmaker() as session:
+            statuses = [b.status for b in (await session.scalars(select(Booking).order_by(Booking.id))).all()]
+        assert statuses == ["cancelled", "cancelled"]
+        await j.dispatch()
+        doctor = " ".join(j.api.texts(DOCTOR))
+        assert "新预约" in doctor and "改了时间" in doctor and "预约已取消" in doctor
