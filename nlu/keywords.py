@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
 from nlu.interface import Parse
@@ -91,7 +92,7 @@ class KeywordInterpreter:
         )
 
     @staticmethod
-    def classify(hits: dict[str, int], found: dict[str, object]) -> tuple[str, float]:
+    def classify(hits: dict[str, int], found: Mapping[str, object]) -> tuple[str, float]:
         named = [i for i in PRIORITY if i in hits]
         specific = [i for i in named if i not in ("book_service", "thanks", "goodbye", "greet", "deny", "affirm")]
         if specific:
@@ -110,7 +111,7 @@ class KeywordInterpreter:
         return await asyncio.to_thread(self.parse_sync, text, now)
 
 
-def refine_intent(intent: str, confidence: float, found: dict[str, object], urgency: str, keywords: KeywordInterpreter, text: str) -> tuple[str, float]:
+def refine_intent(intent: str, confidence: float, found: Mapping[str, object], urgency: str, keywords: KeywordInterpreter, text: str) -> tuple[str, float]:
     """The same decisions on top of any classifier: triage decides emergencies, a named
     service turns a fragment into a request, urgent signs are fast-tracked bookings."""
     if urgency == "emergency":

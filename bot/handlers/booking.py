@@ -251,7 +251,7 @@ async def offer_slots(
             t("no-offers", phone=deps.settings.centre_phone), reply_markup=one_per_row([call_me])
         )
         return
-    offers = [
+    offers: list[dict[str, Any]] = [
         {
             "slot_id": o.slot_id,
             "starts_at": o.starts_at.isoformat(),

@@ -153,6 +153,9 @@ def build_router() -> Router:
             await offer_doctors(query.message, state, session, resident, deps, t)  # type: ignore[arg-type]
             return
         doctor_id = (await state.get_data()).get("doctor_id")
+        if doctor_id is None:
+            await query.message.answer(t("stale-button"))  # type: ignore[union-attr]
+            return
         contract = await sign_contract(
             session, resident_id=resident.id, provider_id=doctor_id, clock=deps.clock
         )

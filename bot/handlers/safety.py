@@ -148,6 +148,8 @@ def build_router() -> Router:
         t: Translate,
     ) -> None:
         await query.answer()
+        if not isinstance(query.message, Message):
+            return
         data = await state.get_data()
         await state.clear()
         reason = "urgent" if data.get("urgency") == "urgent" else "help"

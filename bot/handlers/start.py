@@ -158,12 +158,14 @@ def build_router() -> Router:
             await state.clear()
             await query.message.answer(t("consent-declined", phone=deps.settings.centre_phone))  # type: ignore[union-attr]
             return
+        if query.message is None:
+            return
         resident = await get_or_create_resident(
             session,
             telegram_id=query.from_user.id,
             chat_id=query.message.chat.id,
             language=lang,
-            clock=deps.clock,  # type: ignore[union-attr]
+            clock=deps.clock,
         )
         await record_consent(session, resident, deps.clock)
         await state.set_state(Onboarding.giving_name)

@@ -342,7 +342,7 @@ class LocalBotAPI:
         for sent in reversed(self.sent(chat_id)):
             markup = self.markups.get((chat_id, sent.message_id))
             if markup and (markup.get("inline_keyboard") or markup.get("keyboard")):
-                rows = markup.get("inline_keyboard") or markup.get("keyboard")
+                rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
                 return [b["text"] if isinstance(b, dict) else b for row in rows for b in row]
         return []
 

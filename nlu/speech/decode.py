@@ -56,7 +56,7 @@ def decode_to_pcm16k(data: bytes, *, max_seconds: float = 60.0, max_bytes: int =
         samples = 0
         limit = int(max_seconds * SAMPLE_RATE)
         try:
-            for frame in container.decode(stream):
+            for frame in container.decode(audio=stream.index):
                 for out in resampler.resample(frame):
                     chunk = bytes(out.planes[0])[: out.samples * 2]
                     chunks.append(chunk)

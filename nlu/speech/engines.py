@@ -47,7 +47,7 @@ class SphinxEngine:
     read-back to the resident stays the final check."""
 
     name = "sphinx"
-    languages = ("en",)
+    languages: tuple[str, ...] = ("en",)
     SCORE_FLOOR, SCORE_SPAN = 0.30, 0.20
     NEUTRAL_RATIO, RATIO_SLOPE = 1.0, 2.5
 
@@ -114,7 +114,7 @@ class VoskEngine:
         except ImportError as exc:  # pragma: no cover - vosk is a pinned dependency
             raise EngineUnavailable("the vosk package is not installed") from exc
         SetLogLevel(-1)
-        self.languages = (lang,)
+        self.languages: tuple[str, ...] = (lang,)
         self._model = Model(str(model_dir))
         self._recognizer_class = KaldiRecognizer
 
@@ -135,7 +135,7 @@ class WhisperEngine:
     """faster-whisper from an operator-supplied model directory (no download)."""
 
     name = "whisper"
-    languages = ("zh", "en")
+    languages: tuple[str, ...] = ("zh", "en")
 
     def __init__(self, model_dir: Path | None) -> None:
         if model_dir is None:
@@ -162,7 +162,7 @@ class WhisperEngine:
 class CloudEngine:
     """A cloud recogniser through SpeechRecognition, when its key is configured."""
 
-    languages = ("zh", "en")
+    languages: tuple[str, ...] = ("zh", "en")
     LANGUAGE_CODES = {"zh": "zh-CN", "en": "en-US"}
 
     def __init__(self, kind: str, *, key: str | None, region: str | None = None) -> None:
