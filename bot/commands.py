@@ -111,7 +111,9 @@ async def _run_sandbox(settings: Settings, *, chat: bool, port: int) -> int:
     app = await build_app(settings, bot=build_bot(settings, api_base=api.base_url))
     await set_commands(app.bot)
     await app.start_background()
-    polling = asyncio.create_task(app.dp.start_polling(app.bot, handle_signals=False))
+    # One person at a terminal: updates in order, so the chat shows each answer before
+    # the next line is read.
+    polling = asyncio.create_task(app.dp.start_polling(app.bot, handle_signals=False, handle_as_tasks=False))
     try:
         if chat:
             await run_terminal_chat(api)

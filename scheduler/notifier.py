@@ -58,7 +58,7 @@ class OutboxNotifier:
             buttons = [
                 [(t("btn-accept"), ProviderAction(action="accept", booking_id=booking_id).pack()),
                  (t("btn-propose"), ProviderAction(action="propose", booking_id=booking_id).pack())],
-                [(t("btn-decline"), ProviderAction(action="decline", booking_id=booking_id).pack())],
+                [(t("btn-provider-decline"), ProviderAction(action="decline", booking_id=booking_id).pack())],
             ]  # fmt: skip
         now = self.clock()
         await enqueue(

@@ -39,3 +39,15 @@ def test_messages_render_in_both_languages_with_arguments() -> None:
         assert "{" not in i18n.t(
             lang, "booked", service="s", when="w", provider="p", modality="m", preparation="x"
         )
+
+
+def test_no_message_is_defined_twice_across_files() -> None:
+    from collections import Counter
+
+    for lang in LANGUAGES:
+        ids: Counter[str] = Counter()
+        for path in (ROOT / "bot" / "locales" / lang).glob("*.ftl"):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line and not line[0].isspace() and not line.startswith(("#", "-")) and "=" in line:
+                    ids[line.split("=", 1)[0].strip()] += 1
+        assert [k for k, n in ids.items() if n > 1] == [], lang
