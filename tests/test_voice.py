@@ -132,8 +132,9 @@ async def test_transcription_does_not_block_the_event_loop(speech: SpeechService
     await asyncio.gather(*(speech.transcribe(fixture("en_book_bp.ogg"), "en") for _ in range(3)))
     elapsed = time.monotonic() - started
     task.cancel()
-    # The loop kept ticking all along: at least half the ticks it could have made.
-    assert ticks >= elapsed / 0.01 / 2
+    # The loop kept ticking all along. Blocked, it managed under a tenth of the ticks
+    # it could have made (measured); a quarter leaves room for a busy machine.
+    assert ticks >= elapsed / 0.01 / 4
 
 
 def test_the_transcribe_command_prints_one_json_object() -> None:
