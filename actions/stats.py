@@ -102,3 +102,18 @@ async def quality_report(session: AsyncSession, *, since: datetime) -> QualityRe
     for code, values in per_provider.items():
         report.by_provider.setdefault(code, {})["median_response_minutes"] = _median(values)
     return report
+
+
+def format_report(data: dict) -> str:  # type: ignore[type-arg]
+    lines = [
+        f"since {data['since']}",
+        f"requests {data['requests']}, booked {data['requests_booked']}, match rate {data['match_rate']}",
+        f"bookings {data['bookings']}, done {data['done']}, no-shows {data['no_shows']}, emergencies {data['emergencies']}",
+        f"ratings {data['ratings']}, mean {data['mean_rating']}, open follow-ups {data['open_follow_ups']}",
+        f"median provider response (minutes) {data['median_response_minutes']}",
+    ]
+    for code, row in sorted(data["by_service"].items()):
+        lines.append(f"  service {code}: {row}")
+    for code, row in sorted(data["by_provider"].items()):
+        lines.append(f"  provider {code}: {row}")
+    return "\n".join(lines)

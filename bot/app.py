@@ -23,18 +23,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from actions.catalog import load_catalog
 from actions.clock import Clock, system_clock
 from actions.community import ensure_seeded
+from actions.config import Settings
 from actions.db import create_engine, create_sessionmaker, migrate
 from actions.holds import MemorySlotHolds, RedisSlotHolds, SlotHolds
 from actions.notify import Notifier
 from actions.slots import ensure_slots
-from bot.config import Settings
 from bot.deps import Deps
 from bot.handlers import build_routers
 from bot.i18n import I18n
 from bot.middlewares import ActorMiddleware, DbSessionMiddleware
+from bot.notifier import OutboxNotifier
 from nlu.factory import build_interpreter
 from nlu.factory import warm_up as warm_up_interpreter
 from nlu.interface import Interpreter
+from scheduler.runner import build_care_loop
 
 log = logging.getLogger(__name__)
 
@@ -164,11 +166,17 @@ async def build_app(
         speech=speech,
     )
     if notifier is None or with_care_loop:
-        from scheduler.runner import build_care_loop
-
         care_loop = build_care_loop(deps, bot)
         if notifier is None:
-            deps.notifier = care_loop.notifier
+            deps.notifier = OutboxNotifier(
+                i18n=i18n,
+                catalog=catalog,
+                tz=tz,
+                clock=clock,
+                reminder_offsets_hours=list(settings.reminder_offsets_hours),
+                staff_chat_ids=list(settings.staff_telegram_ids),
+                wake=care_loop.wake,
+            )
     if speech is None:
         deps.speech = build_speech(settings)
 

@@ -6,18 +6,22 @@ import argparse
 import importlib
 import sys
 
-# Modules providing `register(subparsers)`, in the order they appear in --help.
+# Modules providing `register(subparsers, groups)`, in the order they appear in --help;
+# `groups` maps a command group ("nlu", "voice") to its sub-commands so that a later
+# module may add to it (the benchmarks add `jiayi nlu bench` and `jiayi voice bench`).
 COMMAND_MODULES = (
     "bot.commands",
     "nlu.cli",
     "nlu.speech.cli",
     "scheduler.cli",
+    "bot.bench.cli",
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jiayi", description="Jiayi (家医) community health bot")
     sub = parser.add_subparsers(dest="command", required=True)
+    groups: dict[str, argparse._SubParsersAction] = {}
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -26,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name and name.startswith(exc.name):
                 continue
             raise
-        module.register(sub)
+        module.register(sub, groups)
     return parser
 
 

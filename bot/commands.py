@@ -8,7 +8,7 @@ import contextlib
 import logging
 import sys
 
-from bot.config import Settings, load_settings
+from actions.config import Settings, load_settings
 
 log = logging.getLogger("jiayi")
 
@@ -23,7 +23,7 @@ def _logging(settings: Settings) -> None:
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
     run = sub.add_parser("run", help="run the bot (the offline sandbox when BOT_TOKEN is not set)")
     run.add_argument("--no-chat", action="store_true", help="sandbox: no terminal chat, just serve")
     run.add_argument("--sandbox-port", type=int, default=8081, help="sandbox: local Bot API port")

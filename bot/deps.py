@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.catalog import Catalog
 from actions.clock import Clock
+from actions.config import Settings
 from actions.holds import SlotHolds
 from actions.notify import Notifier
-from bot.config import Settings
 from bot.i18n import I18n
 from nlu.interface import Interpreter
 

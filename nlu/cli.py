@@ -8,9 +8,10 @@ import sys
 from datetime import datetime
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
     nlu = sub.add_parser("nlu", help="understanding: parse, evaluate, train")
     nsub = nlu.add_subparsers(dest="nlu_command", required=True)
+    groups["nlu"] = nsub
     parse = nsub.add_parser("parse", help="JSON lines in (text, optional now), parses out")
     parse.add_argument("--now", help="ISO-8601 reference time for lines without their own")
     parse.set_defaults(handler=cmd_parse)
@@ -34,9 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     ci.add_argument("--min-intent-accuracy", type=float, default=0.95)
     ci.add_argument("--min-emergency-recall", type=float, default=1.0)
     ci.set_defaults(handler=cmd_ci_rasa)
-    bench = nsub.add_parser("bench", help="parse latency and training time")
-    bench.add_argument("--rasa-url", default=None)
-    bench.set_defaults(handler=cmd_bench)
 
 
 def _reference(value: str | None, settings) -> datetime:  # type: ignore[no-untyped-def]
@@ -49,7 +47,7 @@ def _reference(value: str | None, settings) -> datetime:  # type: ignore[no-unty
 def cmd_parse(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.config import load_settings
+    from actions.config import load_settings
     from nlu.factory import build_interpreter
 
     settings = load_settings()
@@ -80,12 +78,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return evaluate_main(args)
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from nlu.bench import main as bench_main
-
-    return bench_main(args)
-
-
 def cmd_export_vocabulary(args: argparse.Namespace) -> int:
     from nlu.rasa_project import export_vocabulary
 
@@ -106,7 +98,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         print(train())
         return 0
-    from bot.config import load_settings
+    from actions.config import load_settings
     from nlu.embedded import EmbeddedInterpreter
 
     interpreter = EmbeddedInterpreter(load_settings().effective_nlu_cache_dir)

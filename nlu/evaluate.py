@@ -98,7 +98,7 @@ def render(name: str, result: dict[str, Any]) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bot.config import load_settings
+    from actions.config import load_settings
     from nlu.embedded import EmbeddedInterpreter
     from nlu.rasa_http import RasaInterpreter
 

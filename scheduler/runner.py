@@ -15,26 +15,19 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler import jobs
-from scheduler.notifier import OutboxNotifier
 from scheduler.sender import Dispatcher
 
 log = logging.getLogger(__name__)
 
 
 class CareLoop:
+    """`deps` carries settings, sessionmaker, clock, tz and the notifier (an
+    actions.notify.Notifier, given by the composition root)."""
+
     def __init__(self, deps: Any, bot: Bot) -> None:
         self.deps = deps
         self.bot = bot
-        settings = deps.settings
         self.dispatcher = Dispatcher(bot=bot, sessionmaker=deps.sessionmaker, clock=deps.clock)
-        self.notifier = OutboxNotifier(
-            i18n=deps.i18n,
-            catalog=deps.catalog,
-            tz=deps.tz,
-            clock=deps.clock,
-            reminder_offsets_hours=list(settings.reminder_offsets_hours),
-            wake=self.wake,
-        )
         self.scheduler = AsyncIOScheduler(timezone=deps.tz)
         self._running = False
         self._dispatching = asyncio.Lock()

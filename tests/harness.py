@@ -22,8 +22,8 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 
 from actions.clock import FixedClock
+from actions.config import Settings
 from bot.app import App, build_app, build_bot
-from bot.config import Settings
 from bot.sandbox.botapi import LocalBotAPI, Sent
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from actions.config import Settings
 from actions.models import Booking, CallbackRequest
-from bot.config import Settings
 from nlu.speech import (
     AudioTooLarge,
     AudioTooLong,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions.models import Resident
 from bot.callbacks import OfferNav
 from bot.deps import Deps
-from bot.handlers.booking import MAX_TEXT, advance, merge_parse, offer_slots, start_booking
+from bot.handlers.booking.flow import MAX_TEXT, advance, merge_parse, offer_slots, start_booking
 from bot.handlers.common import language_keyboard
 from bot.handlers.contract import offer_doctors
 from bot.handlers.manage import show_bookings

@@ -30,27 +30,10 @@ from bot.deps import Deps
 from bot.format import format_when, provider_name
 from bot.i18n import Translate
 from bot.keyboards import inline, one_per_row
+from bot.notifier import agenda_text
 from bot.states import Rating
-from scheduler.jobs import agenda_text
-from scheduler.outbox import enqueue
-from scheduler.outbox import message as outbox_message
 
 log = logging.getLogger(__name__)
-
-
-async def tell_resident(
-    session: AsyncSession, deps: Deps, booking: Booking, key: str, buttons=None, **args: str  # type: ignore[no-untyped-def]
-) -> None:
-    """Through the outbox, like every message that is not a reply."""
-    resident = booking.resident
-    now = deps.clock()
-    text = deps.i18n.t(resident.language, key, **args)
-    await enqueue(
-        session, kind="booking_update", chat_id=resident.chat_id, recipient_kind="resident",
-        payload=outbox_message(text, buttons), due_at=now, now=now, booking_id=booking.id,
-    )  # fmt: skip
-    await session.commit()
-    deps.notifier.wake()  # type: ignore[attr-defined]
 
 
 def _names(deps: Deps, booking: Booking, lang: str) -> dict[str, str]:
@@ -89,14 +72,14 @@ def build_router() -> Router:
                 booking = await care.accept(session, booking_id=booking_id, provider_id=provider.id, clock=deps.clock)
                 await msg.answer(t("provider-accepted", id=str(booking_id)))
                 lang = booking.resident.language
-                await tell_resident(session, deps, booking, "resident-accepted", **_names(deps, booking, lang))
+                await deps.notifier.booking_update(session, booking, "resident-accepted", **_names(deps, booking, lang))
             elif callback_data.action == "decline":
                 booking = await care.decline(session, booking_id=booking_id, provider_id=provider.id, clock=deps.clock)
                 await deps.notifier.booking_cancelled(session, booking_id)
                 await msg.answer(t("provider-declined", id=str(booking_id)))
                 lang = booking.resident.language
                 rebook = [[(deps.i18n.t(lang, "btn-rebook"), ServicePick(code=booking.service_code).pack())]]
-                await tell_resident(session, deps, booking, "resident-declined", rebook, **_names(deps, booking, lang))
+                await deps.notifier.booking_update(session, booking, "resident-declined", rebook, **_names(deps, booking, lang))
             elif callback_data.action in ("done", "noshow"):
                 outcome = "done" if callback_data.action == "done" else "no_show"
                 booking = await care.mark_outcome(
@@ -105,12 +88,10 @@ def build_router() -> Router:
                 key = "provider-marked-done" if outcome == "done" else "provider-marked-noshow"
                 await msg.answer(t(key, id=str(booking_id)))
                 if outcome == "done":
-                    from scheduler.jobs import enqueue_rating_request
-
                     fresh = await get_booking(session, booking_id)
-                    if fresh is not None and await enqueue_rating_request(session, deps, fresh):
+                    if fresh is not None and await deps.notifier.rating_due(session, fresh):
                         await session.commit()
-                        deps.notifier.wake()  # type: ignore[attr-defined]
+                        deps.notifier.wake()
             elif callback_data.action == "propose":
                 await propose_times(msg, session, provider, booking_id, deps, t)
         except care.NotProvidersBooking:
@@ -167,8 +148,8 @@ def build_router() -> Router:
             [(deps.i18n.t(lang, "btn-take-proposal"), ProposalPick(booking_id=booking.id, slot_id=slot.id, by="resident").pack())],
             [(deps.i18n.t(lang, "btn-keep-looking"), BookingAction(action="resched", booking_id=booking.id).pack())],
         ]
-        await tell_resident(
-            session, deps, booking, "resident-proposal", buttons,
+        await deps.notifier.booking_update(
+            session, booking, "resident-proposal", buttons,
             provider=names["provider"], service=names["service"], old_when=names["when"],
             when=format_when(deps.i18n, lang, slot.starts_at, deps.tz),
         )  # fmt: skip
@@ -207,7 +188,7 @@ def build_router() -> Router:
             return
         today = deps.clock().astimezone(deps.tz).date()
         for day in (today, today + timedelta(days=1)):
-            text, buttons = await agenda_text(session, deps, provider, day)
+            text, buttons = await agenda_text(session, deps.i18n, deps.catalog, deps.tz, provider, day)
             await message.answer(text, reply_markup=inline(buttons) if buttons else None)
 
     @router.message(Command("stats"))
@@ -215,8 +196,7 @@ def build_router() -> Router:
         if message.from_user is None or message.from_user.id not in deps.settings.staff_telegram_ids:
             await message.answer(t("stats-not-staff"))
             return
-        from actions.stats import quality_report
-        from scheduler.cli import format_report
+        from actions.stats import format_report, quality_report
 
         report = await quality_report(session, since=deps.clock() - timedelta(days=30))
         await message.answer(format_report(report.as_dict()))
@@ -276,7 +256,7 @@ def build_router() -> Router:
             return
         await msg.answer(t("rating-thanks"))
         if outcome.follow_up is not None:
-            await notify_staff(session, deps, outcome)
+            await deps.notifier.low_rating(session, outcome)
             await msg.answer(t("rating-low-followup"))
         await state.set_state(Rating.giving_comment)
         await state.update_data(rating_booking_id=callback_data.booking_id)
@@ -302,27 +282,3 @@ async def save_comment(
         return
     await care.add_comment(session, booking_id=booking_id, resident_id=resident.id, comment=text.strip())
     await message.answer(t("rating-comment-saved"))
-
-
-async def notify_staff(session: AsyncSession, deps: Deps, outcome: care.RatingOutcome) -> None:
-    booking = await get_booking(session, outcome.rating.booking_id)
-    if booking is None or outcome.follow_up is None:
-        return
-    now = deps.clock()
-    for staff_id in deps.settings.staff_telegram_ids:
-        lang = "zh"
-        names = _names(deps, booking, lang)
-        text = deps.i18n.t(
-            lang, "followup-staff", score=str(outcome.rating.score), id=str(outcome.follow_up.id),
-            service=names["service"], provider=names["provider"], when=names["when"],
-            name=booking.resident.name or "", phone=booking.resident.phone or "",
-            comment=outcome.rating.comment or "—",
-        )  # fmt: skip
-        await enqueue(
-            session, kind="followup", chat_id=staff_id, recipient_kind="staff", payload=outbox_message(text),
-            due_at=now, now=now, dedupe_key=f"followup:{outcome.follow_up.id}:{staff_id}",
-        )  # fmt: skip
-    await session.commit()
-    deps.notifier.wake()  # type: ignore[attr-defined]
-
-

@@ -23,7 +23,7 @@ from bot.callbacks import Answer, BookingAction
 from bot.deps import Deps
 from bot.filters import MenuButton
 from bot.format import format_when, provider_name
-from bot.handlers.booking import offer_slots
+from bot.handlers.booking.flow import offer_slots
 from bot.i18n import Translate
 from bot.keyboards import inline, main_menu, yes_no
 from bot.states import Booking as BookingStates

@@ -1,4 +1,4 @@
-"""`jiayi voice transcribe FILE [--lang en|zh]` and `jiayi voice bench`."""
+"""`jiayi voice transcribe FILE [--lang en|zh]` (`jiayi voice bench` is in bot/bench)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,18 @@ import sys
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
     voice = sub.add_parser("voice", help="speech recognition")
     vsub = voice.add_subparsers(dest="voice_command", required=True)
+    groups["voice"] = vsub
     tr = vsub.add_parser("transcribe", help='print {"text", "confidence", "engine", "seconds"} for an audio file')
     tr.add_argument("file", type=Path)
     tr.add_argument("--lang", choices=("en", "zh"), default="en")
     tr.set_defaults(handler=cmd_transcribe)
-    bench = vsub.add_parser("bench", help="real-time factor and latency over the test fixtures")
-    bench.add_argument("--repeat", type=int, default=3)
-    bench.set_defaults(handler=cmd_bench)
 
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
-    from bot.config import load_settings
+    from actions.config import load_settings
     from nlu.speech import SpeechError, SpeechService
 
     try:
@@ -44,15 +42,4 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         )
     )
     sys.stdout.flush()
-    return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from nlu.speech.bench import bench_voice, bench_voice_to_reply
-
-    result = bench_voice(args.repeat)
-    result.update(asyncio.run(bench_voice_to_reply()))
-    print(json.dumps(result))
     return 0

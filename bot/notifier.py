@@ -1,24 +1,29 @@
-"""The Notifier the rest of Jiayi calls: each event becomes rows in the outbox,
-written in the caller's session and committed, and the dispatcher is woken so that
-urgent rows go out within seconds."""
+"""The Notifier the rest of Jiayi calls (actions.notify.Notifier): each event becomes
+rows in the outbox, rendered in the recipient's language with their buttons, written in
+the caller's session and committed; the care loop is woken so that urgent rows go out
+within seconds. It lives with the Telegram layer because it renders Telegram messages;
+the scheduler calls it through the protocol and never imports it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.booking import booking_summary, get_booking
+from actions.booking import booking_summary, get_booking, provider_bookings
+from actions.care import record_event
 from actions.catalog import Catalog
 from actions.clock import Clock
 from actions.contracts import contracted_doctor
 from actions.models import CallbackRequest, EmergencyEvent, Provider, Resident
-from bot.callbacks import BookingAction, CallbackDone, ProviderAction
+from bot import notice_texts as render
+from bot.callbacks import BookingAction, CallbackDone, ProviderAction, RatingPick
+from bot.format import format_date, format_when, provider_name
 from bot.i18n import I18n
-from scheduler import render
 from scheduler.outbox import enqueue, message, retract
 
 REMINDER_KINDS = ("reminder",)
@@ -33,8 +38,10 @@ class OutboxNotifier:
         tz: ZoneInfo,
         clock: Clock,
         reminder_offsets_hours: list[int],
+        staff_chat_ids: list[int] | None = None,
         wake: Callable[[], None] = lambda: None,
     ) -> None:
+        self.staff_chat_ids = list(staff_chat_ids or [])
         self.i18n = i18n
         self.catalog = catalog
         self.tz = tz
@@ -124,8 +131,6 @@ class OutboxNotifier:
         if old is not None and new is not None and old.provider_id != new.provider_id:
             await self._provider_notice(session, old_booking_id, "provider_cancelled", "summary-cancelled")
         if old is not None and new is not None and old.provider_id == new.provider_id:
-            from bot.format import format_when
-
             provider = new.provider
             old_when = format_when(self.i18n, provider.language, old.starts_at, self.tz)
             await self._provider_notice(
@@ -134,6 +139,79 @@ class OutboxNotifier:
         else:
             await self._provider_notice(session, new_booking_id, "provider_summary", "summary-new")
         await self._reminders(session, new_booking_id)
+        await session.commit()
+        self.wake()
+
+    # ------------------------------------------------------------------ care
+
+    async def booking_update(
+        self, session: AsyncSession, booking: Any, key: str, buttons: Any = None, **args: str
+    ) -> None:
+        """A message about the resident's booking that is not a reply (accepted,
+        declined, a proposal), through the outbox like every such message."""
+        resident = booking.resident
+        now = self.clock()
+        text = self.i18n.t(resident.language, key, **args)
+        await enqueue(
+            session, kind="booking_update", chat_id=resident.chat_id, recipient_kind="resident",
+            payload=message(text, buttons), due_at=now, now=now, booking_id=booking.id,
+        )  # fmt: skip
+        await session.commit()
+        self.wake()
+
+    async def rating_due(self, session: AsyncSession, booking: Any) -> bool:
+        """Queues the five-star rating request for a finished visit (once per booking).
+        The caller commits."""
+        resident, provider = booking.resident, booking.provider
+        lang = resident.language
+        text = self.i18n.t(
+            lang,
+            "rating-request",
+            when=format_when(self.i18n, lang, booking.starts_at, self.tz),
+            service=self.catalog.get(booking.service_code).name(lang),
+            provider=provider_name(provider, lang),
+        )
+        now = self.clock()
+        row = await enqueue(
+            session, kind="rating_request", chat_id=resident.chat_id, recipient_kind="resident",
+            payload=message(text, rating_buttons(booking.id)), due_at=now, now=now, booking_id=booking.id,
+            dedupe_key=f"rating:{booking.id}",
+        )  # fmt: skip
+        if row is not None:
+            await record_event(session, booking_id=booking.id, kind="rating_requested", actor="system", clock=self.clock)
+        return row is not None
+
+    async def agenda_due(self, session: AsyncSession, provider: Provider, day: date) -> bool:
+        """Queues the provider's agenda for `day` (once per day). The caller commits."""
+        text, buttons = await agenda_text(session, self.i18n, self.catalog, self.tz, provider, day)
+        now = self.clock()
+        row = await enqueue(
+            session, kind="agenda", chat_id=provider.chat_id, recipient_kind="provider",  # type: ignore[arg-type]
+            payload=message(text, buttons), due_at=now, now=now,
+            dedupe_key=f"agenda:{provider.id}:{day.isoformat()}",
+        )  # fmt: skip
+        return row is not None
+
+    async def low_rating(self, session: AsyncSession, outcome: Any) -> None:
+        """A rating of 2 stars or less opened a follow-up: the centre's staff are told."""
+        booking = await get_booking(session, outcome.rating.booking_id)
+        if booking is None or outcome.follow_up is None:
+            return
+        now = self.clock()
+        lang = "zh"
+        for staff_id in self.staff_chat_ids:
+            text = self.i18n.t(
+                lang, "followup-staff", score=str(outcome.rating.score), id=str(outcome.follow_up.id),
+                service=self.catalog.get(booking.service_code).name(lang),
+                provider=provider_name(booking.provider, lang),
+                when=format_when(self.i18n, lang, booking.starts_at, self.tz),
+                name=booking.resident.name or "", phone=booking.resident.phone or "",
+                comment=outcome.rating.comment or "—",
+            )  # fmt: skip
+            await enqueue(
+                session, kind="followup", chat_id=staff_id, recipient_kind="staff", payload=message(text),
+                due_at=now, now=now, dedupe_key=f"followup:{outcome.follow_up.id}:{staff_id}",
+            )  # fmt: skip
         await session.commit()
         self.wake()
 
@@ -208,3 +286,48 @@ async def _first_linked_doctor(session: AsyncSession) -> Provider | None:
         .order_by(Provider.id)
         .limit(1)
     )
+
+
+def rating_buttons(booking_id: int) -> list[list[tuple[str, str]]]:
+    stars = [("⭐" * n, RatingPick(booking_id=booking_id, score=n).pack()) for n in range(1, 6)]
+    # Five big buttons, best first, one per row: easy to hit, hard to mistake.
+    return [[b] for b in reversed(stars)]
+
+
+async def agenda_text(
+    session: AsyncSession, i18n: I18n, catalog: Catalog, tz: ZoneInfo, provider: Provider, day: date
+) -> tuple[str, list[list[tuple[str, str]]]]:
+    """The day's bookings of one provider in time order, with addresses for home
+    visits, and done / no-show buttons for each."""
+    lang = provider.language
+    start = datetime.combine(day, time(0), tz)
+    bookings = await provider_bookings(session, provider_id=provider.id, start=start, end=start + timedelta(days=1))
+    label = format_date(i18n, lang, day)
+    if not bookings:
+        return i18n.t(lang, "agenda-empty", date=label), []
+    lines = [i18n.t(lang, "agenda-header", date=label, count=str(len(bookings)))]
+    buttons = []
+    for b in bookings:
+        resident = b.resident
+        age = day.year - resident.birth_year if resident.birth_year else None
+        lines.append(
+            i18n.t(
+                lang,
+                "agenda-line",
+                time=b.starts_at.astimezone(tz).strftime("%H:%M"),
+                service=catalog.get(b.service_code).name(lang),
+                name=resident.name or "",
+                age=i18n.t(lang, "summary-age", age=str(age)) if age is not None else "",
+                modality=i18n.t(lang, f"modality-{b.modality}"),
+            )
+        )
+        if b.modality == "home_visit" and resident.address:
+            lines.append(i18n.t(lang, "agenda-address", address=resident.address))
+        stamp = b.starts_at.astimezone(tz).strftime("%H:%M")
+        buttons.append(
+            [
+                (f"{stamp} {i18n.t(lang, 'btn-done')}", ProviderAction(action="done", booking_id=b.id).pack()),
+                (f"{stamp} {i18n.t(lang, 'btn-no-show')}", ProviderAction(action="noshow", booking_id=b.id).pack()),
+            ]
+        )
+    return "\n".join(lines), buttons

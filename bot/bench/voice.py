@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.config import Settings
+from actions.config import Settings
 from nlu.speech.service import SpeechService
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "voice"

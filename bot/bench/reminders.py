@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from actions.clock import FixedClock
+from actions.config import Settings
 from actions.db import create_engine, create_sessionmaker, migrate
 from bot.app import build_bot
-from bot.config import Settings
 from bot.sandbox.botapi import LocalBotAPI
 from scheduler.outbox import enqueue, message
 from scheduler.sender import TELEGRAM_LIMIT_PER_SECOND, Dispatcher

@@ -1,0 +1,165 @@
+"""Choosing a slot, the read-back, and the confirmation that books (or reschedules),
+with the slot held while the resident reads it back."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions.booking import SlotUnavailable, book, mark_request_booked, reschedule
+from actions.models import Resident
+from bot.callbacks import (
+    Answer,
+    OfferNav,
+    SlotPick,
+)
+from bot.deps import Deps
+from bot.format import format_when
+from bot.handlers.booking.flow import is_onboarded, iso, offer_slots, read_back
+from bot.i18n import Translate
+from bot.keyboards import main_menu
+from bot.states import Booking
+
+log = logging.getLogger(__name__)
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+
+    @router.callback_query(Booking.choosing_slot, OfferNav.filter(F.action == "other_times"))
+    async def other_times(
+        query: CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
+    ) -> None:
+        await query.answer()
+        if not is_onboarded(resident) or query.message is None:
+            return
+        offers = (await state.get_data()).get("offers") or []
+        if offers:
+            last = max(datetime.fromisoformat(o["starts_at"]) for o in offers)
+            await state.update_data(after=iso(last + timedelta(minutes=1)))
+        await offer_slots(query.message, state, session, resident, deps, t)  # type: ignore[arg-type]
+
+    @router.callback_query(Booking.choosing_slot, SlotPick.filter())
+    async def slot_picked(
+        query: CallbackQuery,
+        callback_data: SlotPick,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
+    ) -> None:
+        await query.answer()
+        if not is_onboarded(resident) or query.message is None:
+            return
+        assert resident is not None
+        data = await state.get_data()
+        offer = next(
+            (o for o in data.get("offers") or [] if o["slot_id"] == callback_data.slot_id), None
+        )
+        if offer is None:
+            await query.message.answer(t("stale-button"))
+            return
+        if not await deps.holds.hold(
+            offer["slot_id"], resident.id, deps.settings.slot_hold_seconds
+        ):
+            await query.message.answer(t("slot-taken"))
+            await offer_slots(query.message, state, session, resident, deps, t)  # type: ignore[arg-type]
+            return
+        await state.update_data(chosen=offer)
+        await read_back(query.message, state, resident, deps, t, offer)  # type: ignore[arg-type]
+
+    @router.callback_query(Booking.confirming, Answer.filter(F.topic == "booking"))
+    async def booking_answer(
+        query: CallbackQuery,
+        callback_data: Answer,
+        state: FSMContext,
+        session: AsyncSession,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
+    ) -> None:
+        await query.answer()
+        message = query.message
+        if not is_onboarded(resident) or message is None:
+            return
+        assert resident is not None
+        data = await state.get_data()
+        offer = data.get("chosen")
+        if offer is None:
+            await message.answer(t("stale-button"))
+            return
+        if not callback_data.yes:
+            await deps.holds.release(offer["slot_id"], resident.id)
+            await offer_slots(message, state, session, resident, deps, t)  # type: ignore[arg-type]
+            return
+        # The state is left first so that a second tap on the same button finds nothing
+        # to confirm; the domain is idempotent for a same-slot double booking anyway.
+        await state.set_state(None)
+        try:
+            if data.get("mode") == "resched":
+                booking = await reschedule(
+                    session,
+                    resident_id=resident.id,
+                    booking_id=data["booking_id"],
+                    new_slot_id=offer["slot_id"],
+                    clock=deps.clock,
+                )
+            else:
+                booking = await book(
+                    session,
+                    resident_id=resident.id,
+                    slot_id=offer["slot_id"],
+                    service_code=data["service"],
+                    urgency=data.get("urgency", "routine"),
+                    channel=data.get("channel", "buttons"),
+                    request_text=data.get("request_text"),
+                    clock=deps.clock,
+                )
+        except SlotUnavailable:
+            await state.set_state(Booking.choosing_slot)
+            await message.answer(t("booking-failed"))
+            await offer_slots(message, state, session, resident, deps, t)  # type: ignore[arg-type]
+            return
+        finally:
+            await deps.holds.release(offer["slot_id"], resident.id)
+        lang = resident.language
+        service = deps.catalog.get(booking.service_code)
+        when = format_when(deps.i18n, lang, booking.starts_at, deps.tz)
+        provider = offer["provider_zh"] if lang == "zh" else offer["provider_en"]
+        await state.clear()
+        if data.get("mode") == "resched":
+            await deps.notifier.booking_rescheduled(session, data["booking_id"], booking.id)
+            await message.answer(
+                t("rescheduled", service=service.name(lang), when=when, provider=provider),
+                reply_markup=main_menu(t),
+            )
+            return
+        if data.get("request_id"):
+            await mark_request_booked(
+                session, request_id=data["request_id"], booking_id=booking.id, clock=deps.clock
+            )
+        await deps.notifier.booking_created(session, booking.id)
+        deps.count("bookings")
+        await message.answer(
+            t(
+                "booked",
+                service=service.name(lang),
+                when=when,
+                provider=provider,
+                modality=t(f"modality-{booking.modality}"),
+                preparation=service.preparation(lang),
+            ),
+            reply_markup=main_menu(t),
+        )
+
+    return router

@@ -1,0 +1,325 @@
+"""The booking flow's steps: service -> day -> part of day -> modality -> up to five
+concrete slots -> read-back. Free text may fill any of these at any step; `advance`
+asks only for what is still missing. Rescheduling reuses the slot and read-back steps."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions.booking import record_request
+from actions.matching import MatchRequest, match
+from actions.models import Resident
+from bot.callbacks import (
+    DayPick,
+    ModalityPick,
+    OfferNav,
+    PartOfDayPick,
+    ServicePick,
+    SlotPick,
+)
+from bot.deps import Deps
+from bot.format import format_date, format_when
+from bot.i18n import Translate
+from bot.keyboards import inline, one_per_row, two_per_row, yes_no
+from bot.states import Booking
+from nlu.interface import Parse
+
+log = logging.getLogger(__name__)
+
+COMMON_SERVICES = (
+    "bp_check",
+    "glucose_check",
+    "general_consult",
+    "medication_refill",
+    "home_nursing",
+    "chronic_followup",
+    "health_checkup",
+    "vaccination",
+)
+PART_OF_DAY = {"morning": (time(8), time(12)), "afternoon": (time(13), time(18))}
+MAX_TEXT = 2000
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def from_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def day_start(deps: Deps, moment: datetime) -> datetime:
+    local = moment.astimezone(deps.tz)
+    return datetime.combine(local.date(), time(0), tzinfo=deps.tz)
+
+
+def service_keyboard(deps: Deps, lang: str, page: int = 0):  # type: ignore[no-untyped-def]
+    t = deps.i18n.translator(lang)
+    if page == 0:
+        codes = [c for c in COMMON_SERVICES if c in deps.catalog]
+        extra = (t("btn-more-services"), ServicePick(code="more").pack())
+    else:
+        codes = [s.code for s in deps.catalog if s.code not in COMMON_SERVICES]
+        extra = (t("btn-fewer-services"), ServicePick(code="less").pack())
+    buttons = [(deps.catalog.get(c).name(lang), ServicePick(code=c).pack()) for c in codes]
+    buttons.append(extra)
+    return two_per_row(buttons)
+
+
+def merge_parse(data: dict[str, Any], parse: Parse, deps: Deps) -> dict[str, Any]:
+    """Fold what the resident said into the booking being built."""
+    updates: dict[str, Any] = {}
+    if parse.service and parse.service in deps.catalog and not data.get("service"):
+        updates["service"] = parse.service
+    if parse.modality:
+        updates["modality"] = parse.modality
+    if parse.provider_gender:
+        updates["gender"] = parse.provider_gender
+    if parse.when is not None:
+        updates.update(
+            win_start=iso(parse.when.start),
+            win_end=iso(parse.when.end),
+            day_set=True,
+            pod_set=True,
+            when_ambiguous=parse.when.ambiguous,
+            after=None,
+        )
+    if parse.urgency == "urgent":
+        updates["urgency"] = "urgent"
+    return updates
+
+
+async def start_booking(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    resident: Resident,
+    deps: Deps,
+    t: Translate,
+    *,
+    parse: Parse | None = None,
+    channel: str = "buttons",
+    request_text: str | None = None,
+) -> None:
+    await state.clear()
+    data: dict[str, Any] = {"mode": "new", "urgency": "routine", "channel": channel}
+    if request_text:
+        data["request_text"] = request_text[:MAX_TEXT]
+    if parse is not None:
+        data.update(merge_parse(data, parse, deps))
+    if data.get("urgency") == "urgent":
+        now = deps.clock()
+        data.update(
+            win_start=iso(now),
+            win_end=iso(day_start(deps, now) + timedelta(days=1)),
+            day_set=True,
+            pod_set=True,
+        )
+        await message.answer(t("urgent-notice"))
+    await state.set_data(data)
+    await advance(message, state, session, resident, deps, t)
+
+
+async def advance(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    resident: Resident,
+    deps: Deps,
+    t: Translate,
+) -> None:
+    """Ask for the first missing piece, or offer slots when nothing is missing."""
+    data = await state.get_data()
+    lang = resident.language
+    if not data.get("service"):
+        await state.set_state(Booking.choosing_service)
+        await message.answer(t("ask-service"), reply_markup=service_keyboard(deps, lang))
+        return
+    service = deps.catalog.get(data["service"])
+    if not data.get("day_set"):
+        await state.set_state(Booking.choosing_day)
+        await message.answer(
+            t("ask-day", service=service.name(lang)),
+            reply_markup=two_per_row(
+                [
+                    (t("day-today"), DayPick(value="today").pack()),
+                    (t("day-tomorrow"), DayPick(value="tomorrow").pack()),
+                    (t("day-this-week"), DayPick(value="week").pack()),
+                    (t("day-pick"), DayPick(value="pick").pack()),
+                ]
+            ),
+        )
+        return
+    if not data.get("pod_set"):
+        await state.set_state(Booking.choosing_part_of_day)
+        await message.answer(
+            t("ask-part-of-day"),
+            reply_markup=two_per_row(
+                [
+                    (t("pod-morning"), PartOfDayPick(value="morning").pack()),
+                    (t("pod-afternoon"), PartOfDayPick(value="afternoon").pack()),
+                    (t("pod-any"), PartOfDayPick(value="any").pack()),
+                ]
+            ),
+        )
+        return
+    modality = data.get("modality")
+    if modality is not None and modality not in service.modalities:
+        modality = None
+    if modality is None:
+        if len(service.modalities) == 1:
+            modality = service.modalities[0]
+            await state.update_data(modality=modality)
+        else:
+            await state.set_state(Booking.choosing_modality)
+            await message.answer(
+                t("ask-modality"),
+                reply_markup=one_per_row(
+                    [(t(f"modality-{m}"), ModalityPick(value=m).pack()) for m in service.modalities]
+                ),
+            )
+            return
+    if modality == "home_visit" and not resident.address:
+        await state.set_state(Booking.giving_address)
+        await message.answer(t("ask-home-address"))
+        return
+    await offer_slots(message, state, session, resident, deps, t)
+
+
+async def offer_slots(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    resident: Resident,
+    deps: Deps,
+    t: Translate,
+) -> None:
+    data = await state.get_data()
+    lang = resident.language
+    start = from_iso(data.get("win_start"))
+    after = from_iso(data.get("after"))
+    if after is not None:
+        start = max(start or after, after)
+    request = MatchRequest(
+        service_code=data["service"],
+        window_start=start,
+        window_end=from_iso(data.get("win_end")) if after is None else None,
+        modality=data.get("modality"),
+        provider_gender=data.get("gender"),
+        urgency=data.get("urgency", "routine"),
+    )
+    result = await match(
+        session,
+        resident_id=resident.id,
+        request=request,
+        catalog=deps.catalog,
+        clock=deps.clock,
+        tz=deps.tz,
+        limit=deps.settings.max_slots_offered,
+    )
+    if data.get("mode") == "resched":
+        result.offers = [o for o in result.offers if o.slot_id != data.get("old_slot_id")]
+    if data.get("request_id") is None and data.get("mode") == "new":
+        request_row = await record_request(
+            session,
+            resident_id=resident.id,
+            service_code=data["service"],
+            channel=data.get("channel", "buttons"),
+            urgency=data.get("urgency", "routine"),
+            offered=len(result.offers),
+            clock=deps.clock,
+        )
+        await state.update_data(request_id=request_row.id)
+    call_me = (t("btn-call-me"), OfferNav(action="call_me").pack())
+    if not result.offers:
+        await state.set_state(Booking.choosing_slot)
+        await message.answer(
+            t("no-offers", phone=deps.settings.centre_phone), reply_markup=one_per_row([call_me])
+        )
+        return
+    offers: list[dict[str, Any]] = [
+        {
+            "slot_id": o.slot_id,
+            "starts_at": o.starts_at.isoformat(),
+            "provider_zh": o.provider_name_zh,
+            "provider_en": o.provider_name_en,
+            "modality": o.modality,
+            "seats": o.seats_left,
+        }
+        for o in result.offers
+    ]
+    await state.update_data(offers=offers)
+    await state.set_state(Booking.choosing_slot)
+    if result.exact:
+        header = t("offers-exact")
+    else:
+        reasons = [r for r in result.reasons if f"reason-{r}" in deps.i18n.keys(lang)] or ["other"]
+        header = t(
+            "offers-alternative",
+            why=("；" if lang == "zh" else "; ").join(t(f"reason-{r}") for r in reasons),
+        )
+    lines = [header]
+    if data.get("when_ambiguous") and data.get("win_start"):
+        understood = format_date(deps.i18n, lang, from_iso(data["win_start"]).astimezone(deps.tz).date())  # type: ignore[union-attr]
+        lines.insert(0, t("when-understood", when=understood))
+    buttons = [
+        (offer_label(o, lang, deps, t), SlotPick(slot_id=o["slot_id"]).pack()) for o in offers
+    ]
+    rows = [[b] for b in buttons] + [
+        [(t("btn-other-times"), OfferNav(action="other_times").pack()), call_me]
+    ]
+    await message.answer("\n".join(lines), reply_markup=inline(rows))
+
+
+def offer_label(offer: dict[str, Any], lang: str, deps: Deps, t: Translate) -> str:
+    label = t(
+        "offer-line",
+        when=format_when(deps.i18n, lang, datetime.fromisoformat(offer["starts_at"]), deps.tz),
+        provider=offer["provider_zh"] if lang == "zh" else offer["provider_en"],
+        modality=t(f"modality-{offer['modality']}"),
+    )
+    if offer.get("seats", 1) > 1:
+        label += " " + t("offer-seats", seats=str(offer["seats"]))
+    return label
+
+
+async def read_back(
+    message: Message,
+    state: FSMContext,
+    resident: Resident,
+    deps: Deps,
+    t: Translate,
+    offer: dict[str, Any],
+) -> None:
+    data = await state.get_data()
+    lang = resident.language
+    service = deps.catalog.get(data["service"])
+    text = t(
+        "readback",
+        service=service.name(lang),
+        when=format_when(deps.i18n, lang, datetime.fromisoformat(offer["starts_at"]), deps.tz),
+        provider=offer["provider_zh"] if lang == "zh" else offer["provider_en"],
+        modality=t(f"modality-{offer['modality']}"),
+    )
+    if offer["modality"] == "home_visit" and resident.address:
+        text += "\n" + t("readback-address", address=resident.address)
+    text += "\n" + t("readback-question")
+    await state.set_state(Booking.confirming)
+    await message.answer(
+        text, reply_markup=yes_no(t, "booking", yes_key="btn-confirm-booking", no_key="btn-change")
+    )
+
+
+def is_onboarded(resident: Resident | None) -> bool:
+    return resident is not None and resident.onboarded
+
+
