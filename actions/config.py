@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     centre_phone: str = "010-12345678"
     emergency_number: str = "120"
+    # A psychological crisis line named beside 120 whenever suicidal language is heard
+    # (the national mental-health hotline by default).
+    crisis_line: str = "12356"
+    # The centre's duty chat (a Telegram group or a duty phone's chat): emergency
+    # alerts and call-backs that no family doctor can take go here.
+    duty_chat_id: int | None = None
     booking_horizon_days: int = 14
     max_slots_offered: int = 5
 
