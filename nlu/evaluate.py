@@ -4,8 +4,8 @@ The sets live in nlu/eval/ and never enter training (a test checks):
 - team: written by the team beside the training data; a regression check only;
 - dev_a, dev_b: written blind (by writers who saw only the product contract), then
   used for error analysis, so they are development sets now;
-- blind_c, blind_d: written blind the same way and never looked into: only their
-  aggregate numbers are printed, never their lines.
+- blind_c, blind_d, blind_f: written blind the same way and never looked into: only
+  their aggregate numbers are printed, never their lines.
 
 Scores: intent accuracy and per-intent F1 (scikit-learn), service, modality, provider
 gender, the time window (exact, and its date), readings, beneficiary, and triage:
@@ -32,8 +32,9 @@ SETS = {
     "dev_b": EVAL_DIR / "dev_b.jsonl",
     "blind_c": EVAL_DIR / "blind_c.jsonl",
     "blind_d": EVAL_DIR / "blind_d.jsonl",
+    "blind_f": EVAL_DIR / "blind_f.jsonl",
 }
-BLIND = frozenset({"blind_c", "blind_d"})
+BLIND = frozenset({"blind_c", "blind_d", "blind_f"})
 HELDOUT = SETS["team"]
 
 
@@ -235,7 +236,7 @@ def main(args: argparse.Namespace) -> int:
     from nlu.rasa_http import RasaInterpreter
 
     settings = load_settings()
-    names: list[str] = [args.file] if args.file else (args.set or ["team", "dev_a", "dev_b", "blind_c", "blind_d"])
+    names: list[str] = [args.file] if args.file else (args.set or list(SETS))
     backends: list[tuple[str, Any]] = [("embedded", EmbeddedInterpreter(settings.effective_nlu_cache_dir))]
     if args.rasa_url:
         backends.append(("rasa", RasaInterpreter(args.rasa_url, timeout=10)))
