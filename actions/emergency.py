@@ -1,5 +1,6 @@
-"""Emergencies raised by triage: recorded (category only, never the words) and routed
-to the family doctor and the resident's emergency contact."""
+"""Emergencies raised by triage: recorded (category only, never the words; also for
+someone who has not registered) and routed to the family doctor and the resident's
+emergency contact."""
 
 from __future__ import annotations
 
@@ -26,14 +27,14 @@ class EmergencyAlert:
 async def record_emergency(
     session: AsyncSession,
     *,
-    resident_id: int,
+    resident_id: int | None,
     urgency: str,
     category: str,
     channel: str,
     clock: Clock,
 ) -> EmergencyAlert:
-    resident = await session.get(Resident, resident_id)
-    doctor = await contracted_doctor(session, resident_id)
+    resident = await session.get(Resident, resident_id) if resident_id is not None else None
+    doctor = await contracted_doctor(session, resident_id) if resident_id is not None else None
     event = EmergencyEvent(
         resident_id=resident_id,
         urgency=urgency,

@@ -32,6 +32,7 @@ from bot.deps import Deps
 from bot.handlers import build_routers
 from bot.i18n import I18n
 from bot.middlewares import ActorMiddleware, DbSessionMiddleware
+from bot.middlewares.safety import SafetyMiddleware
 from bot.notifier import OutboxNotifier
 from nlu.factory import build_interpreter
 from nlu.factory import warm_up as warm_up_interpreter
@@ -175,12 +176,15 @@ async def build_app(
                 clock=clock,
                 reminder_offsets_hours=list(settings.reminder_offsets_hours),
                 staff_chat_ids=list(settings.staff_telegram_ids),
+                duty_chat_id=settings.duty_chat_id,
                 wake=care_loop.wake,
             )
     if speech is None:
         deps.speech = build_speech(settings)
 
     dp = Dispatcher(storage=build_storage(redis), deps=deps)
+    # Safety first: triage answers a red flag before the database is touched.
+    dp.update.outer_middleware(SafetyMiddleware(deps))
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(ActorMiddleware(deps))
     dp.include_routers(*build_routers())

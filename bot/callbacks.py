@@ -93,3 +93,9 @@ class CallbackDone(CallbackData, prefix="cbd"):
 class RatingPick(CallbackData, prefix="rate"):
     booking_id: int
     score: int  # 1..5, 0 = skip the comment
+
+
+class TriageAnswer(CallbackData, prefix="tri"):
+    """The answer to "is this an emergency now?" after a possible red flag."""
+
+    emergency: bool

@@ -7,18 +7,18 @@ the scheduler calls it through the protocol and never imports it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.booking import booking_summary, get_booking, provider_bookings
 from actions.care import record_event
 from actions.catalog import Catalog
 from actions.clock import Clock
-from actions.contracts import contracted_doctor
+from actions.contracts import contracted_doctor, doctor_team
 from actions.models import CallbackRequest, EmergencyEvent, Provider, Resident
 from bot import notice_texts as render
 from bot.callbacks import BookingAction, CallbackDone, ProviderAction, RatingPick
@@ -27,6 +27,23 @@ from bot.i18n import I18n
 from scheduler.outbox import enqueue, message, retract
 
 REMINDER_KINDS = ("reminder",)
+
+
+@dataclass
+class EmergencyNotice:
+    """Who an emergency alert was queued for."""
+
+    doctor: Provider | None = None
+    team: bool = False
+    duty: bool = False
+    contact_told: bool = False
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    registered: bool = True
+
+    @property
+    def anyone(self) -> bool:
+        return self.doctor is not None or self.team or self.duty
 
 
 class OutboxNotifier:
@@ -39,9 +56,11 @@ class OutboxNotifier:
         clock: Clock,
         reminder_offsets_hours: list[int],
         staff_chat_ids: list[int] | None = None,
+        duty_chat_id: int | None = None,
         wake: Callable[[], None] = lambda: None,
     ) -> None:
         self.staff_chat_ids = list(staff_chat_ids or [])
+        self.duty_chat_id = duty_chat_id
         self.i18n = i18n
         self.catalog = catalog
         self.tz = tz
@@ -217,38 +236,86 @@ class OutboxNotifier:
 
     # ------------------------------------------------------------------ safety
 
-    async def emergency_raised(self, session: AsyncSession, event_id: int) -> None:
+    async def emergency_raised(
+        self,
+        session: AsyncSession,
+        event_id: int,
+        *,
+        words: str | None = None,
+        affected: str | None = None,
+        reporter: str | None = None,
+    ) -> EmergencyNotice:
+        """Alerts, first in the outbox: the contracted family doctor, else that doctor's
+        team, else the centre's duty chat (never an unrelated provider); and the
+        emergency contact when they linked their Telegram account. The alert carries the
+        resident's own words, who is affected, phone and address. Returns who was told,
+        so the resident hears only the truth."""
+        notice = EmergencyNotice()
         event = await session.get(EmergencyEvent, event_id)
-        if event is None or event.resident_id is None:
-            return
-        resident = await session.get(Resident, event.resident_id)
-        if resident is None:
-            return
+        if event is None:
+            return notice
+        resident = await session.get(Resident, event.resident_id) if event.resident_id is not None else None
         now = self.clock()
-        age = now.astimezone(self.tz).year - resident.birth_year if resident.birth_year else None
-        doctor = await contracted_doctor(session, resident.id)
-        if doctor is None or doctor.chat_id is None:
-            doctor = await _first_linked_doctor(session)
-        if doctor is not None and doctor.chat_id is not None:
-            lang = doctor.language
-            line = render.resident_line(self.i18n, lang, resident, age)
-            text = self.i18n.t(lang, "alert-emergency", category=self.i18n.t(lang, f"category-{event.category}"), **line)
+        recipients: list[tuple[int, str, str]] = []  # chat, language, dedupe suffix
+        if resident is not None:
+            doctor = await contracted_doctor(session, resident.id)
+            if doctor is not None and doctor.chat_id is not None and doctor.active:
+                recipients.append((doctor.chat_id, doctor.language, "doctor"))
+                notice.doctor = doctor
+            elif doctor is not None:
+                team = [p for p in await doctor_team(session, doctor.id) if p.chat_id is not None and p.active]
+                recipients += [(p.chat_id, p.language, f"team:{p.id}") for p in team]  # type: ignore[misc]
+                notice.team = bool(team)
+        if not recipients and self.duty_chat_id is not None:
+            recipients.append((self.duty_chat_id, "zh", "duty"))
+            notice.duty = True
+        category = event.category
+        for chat_id, lang, suffix in recipients:
+            text = self._emergency_alert_text(lang, resident, category, words, affected, reporter)
             await enqueue(
-                session, kind="emergency_alert", chat_id=doctor.chat_id, recipient_kind="provider",
-                payload=message(text), due_at=now, now=now, dedupe_key=f"emergency:{event_id}:doctor",
+                session, kind="emergency_alert", chat_id=chat_id, recipient_kind="provider",
+                payload=message(text), due_at=now, now=now, dedupe_key=f"emergency:{event_id}:{suffix}",
             )  # fmt: skip
-        if resident.emergency_contact_chat_id:
+        if resident is not None and resident.emergency_contact_chat_id:
             lang = resident.language
             text = self.i18n.t(
                 lang, "alert-emergency-contact", name=resident.name or "", phone=resident.phone or "",
-                category=self.i18n.t(lang, f"category-{event.category}"),
+                category=self.i18n.t(lang, f"category-{category}"), address=resident.address or "—",
             )  # fmt: skip
             await enqueue(
                 session, kind="emergency_alert", chat_id=resident.emergency_contact_chat_id, recipient_kind="contact",
                 payload=message(text), due_at=now, now=now, dedupe_key=f"emergency:{event_id}:contact",
             )  # fmt: skip
+            notice.contact_told = True
+        if resident is not None:
+            notice.contact_name = resident.emergency_contact_name
+            notice.contact_phone = resident.emergency_contact_phone
+        event.doctor_alerted = bool(recipients)
+        event.contact_alerted = notice.contact_told
         await session.commit()
         self.wake()
+        return notice
+
+    def _emergency_alert_text(
+        self, lang: str, resident: Resident | None, category: str, words: str | None,
+        affected: str | None, reporter: str | None,
+    ) -> str:  # fmt: skip
+        t = self.i18n.translator(lang)
+        lines = [t("alert-emergency-head", category=t(f"category-{category}"))]
+        if resident is not None:
+            age = self.clock().astimezone(self.tz).year - resident.birth_year if resident.birth_year else None
+            line = render.resident_line(self.i18n, lang, resident, age)
+            lines.append(t("alert-emergency-who", name=line["name"], age=line["age"], phone=line["phone"] or "—"))
+            if resident.address:
+                lines.append(t("alert-emergency-address", address=resident.address))
+        elif reporter:
+            lines.append(t("alert-emergency-unknown", reporter=reporter))
+        if affected and affected != "self":
+            lines.append(t("alert-emergency-affected", who=t(f"beneficiary-{affected}")))
+        if words:
+            lines.append(t("alert-emergency-words", text=words[:400]))
+        lines.append(t("alert-emergency-told"))
+        return "\n".join(lines)
 
     async def callback_requested(self, session: AsyncSession, callback_id: int) -> None:
         callback = await session.get(CallbackRequest, callback_id)
@@ -277,15 +344,6 @@ class OutboxNotifier:
         )  # fmt: skip
         await session.commit()
         self.wake()
-
-
-async def _first_linked_doctor(session: AsyncSession) -> Provider | None:
-    return await session.scalar(
-        select(Provider)
-        .where(Provider.role == "family_doctor", Provider.chat_id.is_not(None))
-        .order_by(Provider.id)
-        .limit(1)
-    )
 
 
 def rating_buttons(booking_id: int) -> list[list[tuple[str, str]]]:

@@ -87,8 +87,9 @@ def _pulse(text: str) -> int | None:
 
 def _bp(text: str) -> Reading | None:
     for pattern in (_HIGH_LOW, _BP_PAIR, _SPACED_PAIR):
-        for match in pattern.finditer(text):
-            systolic, diastolic = int(match.group(match.lastindex - 1)), int(match.group(match.lastindex))  # type: ignore[operator]
+        for found in pattern.finditer(text):
+            numbers = [g for g in found.groups() if g is not None and g.isdigit()]
+            systolic, diastolic = int(numbers[-2]), int(numbers[-1])
             if _plausible_bp(systolic, diastolic):
                 return Reading("bp", systolic=systolic, diastolic=diastolic, pulse=_pulse(text))
     match = _BARE_PAIR.search(text)
@@ -131,8 +132,9 @@ def _glucose(text: str) -> Reading | None:
         if not 1.0 <= value <= 35.0:
             continue
         return Reading("glucose", value=round(value, 1), context=_meal_context(text, match.start(), match.end()))
-    match = _UNIT_GLUCOSE.search(text) or _VALUE_THEN_CONTEXT.search(text)
-    if match:
+    unit_match = _UNIT_GLUCOSE.search(text) or _VALUE_THEN_CONTEXT.search(text)
+    if unit_match:
+        match = unit_match
         value = float(match.group(1)) / (18.0 if match.group(2).startswith("mg") else 1.0)
         if 1.0 <= value <= 35.0:
             return Reading("glucose", value=round(value, 1), context=_meal_context(text, match.start(), match.end()))

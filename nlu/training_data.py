@@ -30,7 +30,7 @@ def strip_annotations(example: str) -> str:
     return _ANNOTATION.sub(lambda m: m.group(1), example)
 
 
-def annotations(example: str) -> tuple[tuple[str, str], ...]:
+def entity_annotations(example: str) -> tuple[tuple[str, str], ...]:
     found = []
     for match in _ANNOTATION.finditer(example):
         words, spec = match.group(1), match.group(2)
@@ -58,7 +58,7 @@ def read_examples(paths: list[Path]) -> list[Example]:
                 line = line.strip()
                 if line.startswith("- "):
                     raw = line[2:].strip()
-                    examples.append(Example(strip_annotations(raw), intent, annotations(raw)))
+                    examples.append(Example(strip_annotations(raw), intent, entity_annotations(raw)))
     return examples
 
 

@@ -176,7 +176,7 @@ def _slip_index() -> dict[str, str]:
 
     from pypinyin import Style, pinyin
 
-    index = {}
+    index: dict[str, str] = {}
     for term in load_lexicon().slip_terms:
         # Character by character: the phrase dictionary would give 吐血 only as "tu xie".
         readings = [pinyin(char, style=Style.NORMAL, heteronym=True)[0] for char in term]

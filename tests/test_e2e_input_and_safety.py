@@ -53,8 +53,9 @@ async def test_a_red_flag_is_never_booked_and_the_doctor_is_alerted(tmp_path, cl
         await sign_with_wang(j, RESIDENT, "zh")
         await j.tap(RESIDENT, "📅 预约服务")
         sent = await j.say(RESIDENT, "我想约量血压但是现在胸口疼得厉害出冷汗")
-        reply = sent[-1].text
+        reply = sent[0].text
         assert "120" in reply and "010-64221234" in reply and "不会为您预约" in reply
+        assert "王芳" in sent[-1].text  # who was told, truthfully
         async with j.app.deps.sessionmaker() as session:
             assert await session.scalar(select(func.count()).select_from(Booking)) == 0
             event = (await session.scalars(select(EmergencyEvent))).one()
@@ -68,7 +69,7 @@ async def test_a_red_flag_is_never_booked_and_the_doctor_is_alerted(tmp_path, cl
         # English, a stroke sign, outside any flow.
         j.api.user(OTHER, language_code="en")
         sent = await j.say(OTHER, "my husband's face is drooping and his speech is slurred")
-        assert "Call 120 now" in sent[-1].text
+        assert "Call 120 now" in sent[0].text
 
 
 def _key(j, user: int):  # type: ignore[no-untyped-def]

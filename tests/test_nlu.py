@@ -131,7 +131,9 @@ def test_the_parse_command_keeps_its_contract(embedded: EmbeddedInterpreter) -> 
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     first, second, third = (json.loads(line) for line in run.stdout.splitlines())
-    assert list(first) == ["text", "intent", "confidence", "service", "modality", "provider_gender", "when", "urgency"]
+    assert list(first) == [
+        "text", "intent", "confidence", "service", "modality", "provider_gender", "when", "urgency", "reading", "beneficiary",
+    ]  # fmt: skip
     assert (first["intent"], first["service"], first["modality"]) == ("book_service", "bp_check", "home_visit")
     assert first["when"] == {"start": "2026-11-24T08:00:00+08:00", "end": "2026-11-24T12:00:00+08:00"}
     assert second["provider_gender"] == "female" and second["when"]["start"] == "2026-12-02T15:00:00+08:00"

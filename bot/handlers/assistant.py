@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions.models import Resident
 from bot.callbacks import OfferNav
 from bot.deps import Deps
+from bot.emergency import ask_if_emergency
 from bot.handlers.booking.flow import MAX_TEXT, advance, merge_parse, offer_slots, start_booking
 from bot.handlers.common import language_keyboard
 from bot.handlers.contract import offer_doctors
@@ -21,15 +22,11 @@ from bot.handlers.manage import show_bookings
 from bot.handlers.safety import ask_for_callback, raise_emergency
 from bot.i18n import Translate
 from bot.keyboards import inline, main_menu
+from bot.middlewares.safety import understand
 from bot.states import Booking
 from nlu.interface import Parse
 
 log = logging.getLogger(__name__)
-
-
-async def understand(text: str, deps: Deps) -> Parse:
-    now = deps.clock().astimezone(deps.tz)
-    return await deps.interpreter.parse(text, now=now)
 
 
 async def handle_text(
@@ -42,20 +39,23 @@ async def handle_text(
     resident: Resident | None,
     deps: Deps,
     t: Translate,
+    parse: Parse | None = None,
+    triage_cleared: bool = False,
 ) -> None:
-    """The one entry for understood text, typed or transcribed."""
-    parse = await understand(text, deps)
+    """The one entry for understood text, typed or transcribed. Typed text arrives
+    understood and triaged by the safety middleware; transcripts are triaged here."""
+    if parse is None:
+        parse = await understand(text, deps)
     deps.count(f"intent:{parse.intent}")
-    if parse.urgency == "emergency" or parse.intent == "emergency":
+    if parse.urgency == "emergency":
         await raise_emergency(
-            message,
-            category=parse.red_flag or "model",
-            channel=channel,
-            state=state,
-            session=session,
-            resident=resident,
-            deps=deps,
-            t=t,
+            message, category=parse.red_flag or "unspecified", channel=channel, state=state, session=session,
+            resident=resident, deps=deps, t=t, text=text, affected=parse.beneficiary,
+        )  # fmt: skip
+        return
+    if parse.urgency == "possible_emergency" and not triage_cleared:
+        await ask_if_emergency(
+            message, t=t, deps=deps, state=state, category=parse.red_flag, text=text, channel=channel, update=None
         )
         return
     current = await state.get_state()
@@ -182,6 +182,8 @@ def build_router() -> Router:
         resident: Resident | None,
         deps: Deps,
         t: Translate,
+        parse: Parse | None = None,
+        triage_cleared: bool = False,
     ) -> None:
         text = (message.text or "").strip()
         if not text:
@@ -197,14 +199,8 @@ def build_router() -> Router:
             await message.answer(t("help-resume"))
             return
         await handle_text(
-            message,
-            text,
-            channel="text",
-            state=state,
-            session=session,
-            resident=resident,
-            deps=deps,
-            t=t,
-        )
+            message, text, channel="text", state=state, session=session, resident=resident, deps=deps, t=t,
+            parse=parse, triage_cleared=triage_cleared,
+        )  # fmt: skip
 
     return router

@@ -1,25 +1,28 @@
-"""Safety first: a red flag in any message, in any state, is answered at once with 120.
-Also the human fallback: "ask my family doctor to call me back"."""
+"""Safety first: the answer to "is this an emergency now?" after a possible red flag,
+and the human fallback: "ask my family doctor to call me back". Red flags in typed
+messages are answered by the safety middleware before any router; transcripts come
+here through the assistant."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from aiogram import F, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.callbacks import request_callback
-from actions.emergency import mark_alerted, record_emergency
 from actions.models import Resident
-from bot.callbacks import EmergencyAck, OfferNav
+from bot.callbacks import EmergencyAck, OfferNav, TriageAnswer
 from bot.deps import Deps
-from bot.filters import MenuButton, RedFlag
+from bot.emergency import replay, respond_to_emergency, take_pending
+from bot.filters import MenuButton
 from bot.format import provider_name
 from bot.i18n import Translate
-from bot.keyboards import inline, main_menu
+from bot.keyboards import main_menu
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +37,16 @@ async def raise_emergency(
     resident: Resident | None,
     deps: Deps,
     t: Translate,
+    text: str | None = None,
+    affected: str | None = None,
+    user: User | None = None,
 ) -> None:
-    """Never book; tell the resident to call 120; alert the doctor and the contact."""
-    await state.clear()
-    has_contact = False
-    event_id = 0
-    if resident is not None:
-        alert = await record_emergency(
-            session,
-            resident_id=resident.id,
-            urgency="emergency",
-            category=category,
-            channel=channel,
-            clock=deps.clock,
-        )
-        event_id = alert.event_id
-        has_contact = bool(alert.contact_chat_id)
-    deps.count("emergencies")
-    log.warning("emergency red flag raised: category=%s channel=%s", category, channel)
-    await message.answer(
-        t(
-            "emergency-reply",
-            emergency=deps.settings.emergency_number,
-            phone=deps.settings.centre_phone,
-            alerted=t("emergency-alerted-both" if has_contact else "emergency-alerted-doctor"),
-        ),
-        reply_markup=inline([[(t("btn-call-120"), EmergencyAck(event_id=event_id).pack())]]),
-    )
-    if resident is not None:
-        await deps.notifier.emergency_raised(session, event_id)
-        await mark_alerted(session, event_id, doctor=True, contact=has_contact)
+    """Never book; tell the resident to call 120; alert the doctor and the contact
+    (bot/emergency.py)."""
+    await respond_to_emergency(
+        message, user or message.from_user, text=text, category=category, channel=channel,
+        affected=affected, deps=deps, state=state, session=session,
+    )  # fmt: skip
 
 
 async def ask_for_callback(
@@ -97,26 +80,43 @@ async def ask_for_callback(
 def build_router() -> Router:
     router = Router(name=__name__)
 
-    @router.message(RedFlag())
-    async def red_flag(
-        message: Message,
-        triage_result,  # type: ignore[no-untyped-def]
+    @router.callback_query(TriageAnswer.filter())
+    async def triage_answered(
+        query: CallbackQuery,
+        callback_data: TriageAnswer,
+        bot: Bot,
+        dispatcher: Dispatcher,
         state: FSMContext,
         session: AsyncSession,
         resident: Resident | None,
         deps: Deps,
         t: Translate,
     ) -> None:
-        await raise_emergency(
-            message,
-            category=triage_result.category or "unspecified",
-            channel="text",
-            state=state,
-            session=session,
-            resident=resident,
-            deps=deps,
-            t=t,
-        )
+        await query.answer()
+        message = query.message
+        if not isinstance(message, Message):
+            return
+        with contextlib.suppress(Exception):
+            await message.edit_reply_markup(reply_markup=None)
+        pending = await take_pending(state)
+        if pending is None:
+            await message.answer(t("stale-button"))
+            return
+        if callback_data.emergency:
+            await raise_emergency(
+                message, category=pending.get("category") or "unspecified", channel=pending.get("channel", "text"),
+                state=state, session=session, resident=resident, deps=deps, t=t, text=pending.get("text"),
+                user=query.from_user,
+            )  # fmt: skip
+            return
+        await message.answer(t("possible-continue", emergency=deps.settings.emergency_number))
+        if not await replay(bot, dispatcher, pending):
+            from bot.handlers.assistant import handle_text
+
+            await handle_text(
+                message, pending["text"], channel=pending.get("channel", "voice"), state=state, session=session,
+                resident=resident, deps=deps, t=t, triage_cleared=True,
+            )  # fmt: skip
 
     @router.callback_query(EmergencyAck.filter())
     async def emergency_ack(query: CallbackQuery, t: Translate) -> None:

@@ -13,11 +13,14 @@ summary-phone = Phone: { $phone }
 summary-request = In their words: "{ $text }"
 summary-urgent = ⚠️ Urgent: please see them today or call back within 30 minutes.
 summary-none = none
-alert-emergency =
-    🚨 Emergency alert: your resident { $name }{ $age } has just reported red-flag symptoms ({ $category }).
-    They were told to call 120. Phone: { $phone }
-    Please contact them as soon as you can.
-alert-emergency-contact = 🚨 { $name } has just reported red-flag symptoms in Jiayi ({ $category }) and was told to call 120. Please contact them now. Phone: { $phone }
+alert-emergency-head = 🚨 Emergency alert ({ $category })
+alert-emergency-who = Resident: { $name }{ $age }, phone { $phone }
+alert-emergency-address = Address: { $address }
+alert-emergency-unknown = Not registered: { $reporter }
+alert-emergency-affected = About: { $who }
+alert-emergency-words = In their words: "{ $text }"
+alert-emergency-told = They were told to call 120. Please contact them now.
+alert-emergency-contact = 🚨 { $name } has just reported red-flag symptoms in Jiayi ({ $category }) and was told to call 120. Please contact them now. Phone: { $phone }, address: { $address }
 alert-callback =
     ☎️ Call-back request ({ $reason }): { $name }{ $age }
     Phone: { $phone }
@@ -32,6 +35,12 @@ category-chest_pain = chest pain
 category-stroke = stroke signs
 category-collapse = collapse
 category-not_breathing = not breathing
+category-breathing = trouble breathing
+category-anaphylaxis = severe allergic reaction
+category-infant = baby or child in danger
+category-other = emergency
+category-detector = emergency
+category-unknown = emergency
 category-bleeding = heavy bleeding
 category-seizure = seizure
 category-poisoning = poisoning or overdose
@@ -52,3 +61,8 @@ btn-provider-decline = ✖️ Can't take it
 btn-done = ✔️ Done
 btn-no-show = 🚫 No-show
 btn-callback-done = ✔️ Called back
+beneficiary-self = the resident
+beneficiary-parent = a parent
+beneficiary-spouse = a spouse
+beneficiary-child = a child
+beneficiary-other = someone else

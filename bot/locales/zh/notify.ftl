@@ -13,11 +13,14 @@ summary-phone = 电话：{ $phone }
 summary-request = 居民原话：“{ $text }”
 summary-urgent = ⚠️ 加急：请今天处理，或30分钟内回电。
 summary-none = 无
-alert-emergency =
-    🚨 急症提醒：您的签约居民 { $name }{ $age } 刚刚报告了急症迹象（{ $category }）。
-    已提示拨打 120。电话：{ $phone }
-    请尽快联系。
-alert-emergency-contact = 🚨 { $name } 刚刚在家医报告了急症迹象（{ $category }），已提示拨打 120。请马上联系 TA。电话：{ $phone }
+alert-emergency-head = 🚨 急症提醒（{ $category }）
+alert-emergency-who = 居民：{ $name }{ $age }，电话：{ $phone }
+alert-emergency-address = 地址：{ $address }
+alert-emergency-unknown = 未注册的用户：{ $reporter }
+alert-emergency-affected = 情况涉及：{ $who }
+alert-emergency-words = 原话：“{ $text }”
+alert-emergency-told = 已提示拨打 120。请马上联系。
+alert-emergency-contact = 🚨 { $name } 刚刚在家医报告了急症迹象（{ $category }），已提示拨打 120。请马上联系 TA。电话：{ $phone }，地址：{ $address }
 alert-callback =
     ☎️ 回电请求（{ $reason }）：{ $name }{ $age }
     电话：{ $phone }
@@ -32,6 +35,12 @@ category-chest_pain = 胸痛
 category-stroke = 中风迹象
 category-collapse = 昏倒
 category-not_breathing = 呼吸停止
+category-breathing = 呼吸困难
+category-anaphylaxis = 严重过敏
+category-infant = 婴幼儿危急
+category-other = 急症
+category-detector = 急症
+category-unknown = 急症
 category-bleeding = 大出血
 category-seizure = 抽搐
 category-poisoning = 中毒或过量服药
@@ -52,3 +61,8 @@ btn-provider-decline = ✖️ 无法接诊
 btn-done = ✔️ 已完成
 btn-no-show = 🚫 未到
 btn-callback-done = ✔️ 已回电
+beneficiary-self = 本人
+beneficiary-parent = 父母
+beneficiary-spouse = 配偶
+beneficiary-child = 孩子
+beneficiary-other = 其他人
