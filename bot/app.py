@@ -34,6 +34,7 @@ from bot.i18n import I18n
 from bot.middlewares import ActorMiddleware, DbSessionMiddleware
 from bot.middlewares.safety import SafetyMiddleware
 from bot.notifier import OutboxNotifier
+from bot.storage import ResilientStorage
 from nlu.factory import build_interpreter
 from nlu.factory import warm_up as warm_up_interpreter
 from nlu.interface import Interpreter
@@ -114,10 +115,20 @@ def build_bot(settings: Settings, *, api_base: str | None = None) -> Bot:
     return Bot(token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
 
 
+# A conversation left half-way expires after a day: no state kept past its purpose.
+FSM_TTL_SECONDS = 24 * 3600
+
+
 def build_storage(redis: Redis | None) -> BaseStorage:
     if redis is None:
         return MemoryStorage()
-    return RedisStorage(redis, key_builder=DefaultKeyBuilder(prefix="jiayi:fsm", with_destiny=True))
+    redis_storage = RedisStorage(
+        redis,
+        key_builder=DefaultKeyBuilder(prefix="jiayi:fsm", with_destiny=True),
+        state_ttl=FSM_TTL_SECONDS,
+        data_ttl=FSM_TTL_SECONDS,
+    )
+    return ResilientStorage(redis_storage)
 
 
 async def build_app(

@@ -7,13 +7,16 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from nlu.embedded import EmbeddedInterpreter
-from nlu.evaluate import load_heldout, parse_all, score
+from nlu.beneficiary import beneficiary
+from nlu.evaluate import SETS, load_heldout, load_set, parse_all, score
+from nlu.readings import parse_reading
 from nlu.rasa_http import FallbackInterpreter, RasaInterpreter
 from nlu.rasa_project import RASA_DIR, VOCABULARY_FILE, vocabulary_yaml
 from nlu.timeparse import resolve_when
@@ -39,7 +42,7 @@ def embedded() -> EmbeddedInterpreter:
         ("I want to book a BP check but my chest hurts badly now", "emergency", "chest_pain"),
         ("我 爸 嘴 歪 了 说话不清楚", "emergency", "stroke"),
         ("she collapsed and won't wake up", "emergency", "collapse"),
-        ("孩子抽风了口吐白沫", "emergency", "seizure"),
+        ("孩子抽风了口吐白沫", "emergency", "infant"),
         ("不想活了", "emergency", "suicide"),
         ("孩子发高烧39度", "urgent", "high_fever"),
         ("摔了一跤脚肿了", "urgent", "fall_injury"),
@@ -82,11 +85,92 @@ def test_junk_never_raises() -> None:
         triage(text)
 
 
-def test_the_heldout_set_never_enters_training() -> None:
+def test_no_evaluation_line_ever_enters_training() -> None:
     training = {e.text.strip().lower() for e in read_examples(training_files(RASA_DIR))}
-    heldout = load_heldout()
-    assert len(heldout) >= 300
-    assert [i["text"] for i in heldout if i["text"].strip().lower() in training] == []
+    for name in SETS:
+        items = load_set(name)
+        assert len(items) >= 300, name
+        assert [i["text"] for i in items if i["text"].strip().lower() in training] == [], name
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency", "category"),
+    [
+        # Traditional characters, as relatives abroad and speech recognisers write.
+        ("老人沒有呼吸了", "emergency", "breathing"),
+        ("快叫救護車", "emergency", "other"),
+        ("他中風了", "emergency", "stroke"),
+        # Speech-recognition slips read through toneless pinyin.
+        ("我老伴兄口疼 一身冷汗", "emergency", "chest_pain"),
+        ("我妈吐学了 好多 止不住", "emergency", "bleeding"),
+        # Third person, symptoms only, stories, inside a request.
+        ("刚才吃着饭 筷子掉了 嘴角往一边耷拉", "emergency", "stroke"),
+        ("想约个量血压，但是现在胸口很痛，出冷汗", "emergency", "chest_pain"),
+        ("I can't breathe", "emergency", "breathing"),
+        ("thinking about jumping off the bridge", "emergency", "suicide"),
+        ("我刚割了手腕", "emergency", "suicide"),
+        ("站在楼顶上不想下去了", "emergency", "suicide"),
+        ("my 3 month old baby is turning blue", "emergency", "infant"),
+        # Context takes it back: past, negation, a course, a joke, routine care.
+        ("去年中风过，现在想约康复", "routine", None),
+        ("没有胸痛，就是想量个血压", "routine", None),
+        ("上周急救课讲了心梗的症状", "routine", None),
+        ("笑死我了 我孙子说我量血压的样子像个老干部", "routine", None),
+        ("助浴 我爸中风后遗症 右边身子不能动", "routine", None),
+        ("this queue is killing me", "routine", None),
+        # Not certain: ask.
+        ("胸口有点疼", "possible_emergency", "chest_pain"),
+    ],
+)
+def test_triage_reads_context(text: str, urgency: str, category: str | None) -> None:
+    result = triage(text)
+    assert (result.urgency, result.category) == (urgency, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("血压145/95", {"kind": "bp", "systolic": 145, "diastolic": 95, "pulse": None}),
+        ("高压150低压90 心跳72", {"kind": "bp", "systolic": 150, "diastolic": 90, "pulse": 72}),
+        ("BP 150 over 95 pulse 80", {"kind": "bp", "systolic": 150, "diastolic": 95, "pulse": 80}),
+        ("血压一百四十五，九十五", {"kind": "bp", "systolic": 145, "diastolic": 95, "pulse": None}),
+        ("空腹血糖7.8", {"kind": "glucose", "value": 7.8, "unit": "mmol/L", "context": "fasting"}),
+        ("饭后两小时 十点八", {"kind": "glucose", "value": 10.8, "unit": "mmol/L", "context": "after_meal"}),
+        ("sugar 140 mg/dl before breakfast", {"kind": "glucose", "value": 7.8, "unit": "mmol/L", "context": "fasting"}),
+        # Numbers that are not readings.
+        ("我住12栋3单元1502 要上门量血压", None),
+        ("我今年78岁 体重60公斤", None),
+        ("glucose test next thursday 9am", None),
+        ("Book Dad a glucose check on the 16th please", None),
+    ],
+)
+def test_readings_are_read_and_other_numbers_are_not(text: str, reading: dict | None) -> None:  # type: ignore[type-arg]
+    found = parse_reading(text)
+    assert (found.to_contract() if found else None) == reading
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "who"),
+    [
+        ("帮我妈约个体检", "book_service", "parent"),
+        ("老伴血压高 能上门量吗", "book_service", "spouse"),
+        ("my son needs his vaccine", "book_service", "child"),
+        ("邻居大爷想约助浴", "book_service", "other"),
+        ("我想约个全科", "book_service", "self"),
+        ("你好", "greet", None),
+    ],
+)
+def test_whom_a_request_is_for(text: str, intent: str, who: str | None) -> None:
+    assert beneficiary(text, intent) == who
+
+
+def test_long_odd_input_is_parsed_quickly(embedded: EmbeddedInterpreter) -> None:
+    """Recognizers-Text is super-linear on long input: it only sees bounded windows."""
+    numerals = "，".join(["一百二十三万四千五百六十七"] * 150) + " 明天上午量血压"
+    started = time.perf_counter()
+    parse = embedded.parse_sync(numerals[:2000], NOW)
+    assert time.perf_counter() - started < 2.0
+    assert parse.intent is not None
 
 
 def test_the_rasa_vocabulary_file_is_generated_from_the_catalog() -> None:

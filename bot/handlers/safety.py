@@ -110,6 +110,9 @@ def build_router() -> Router:
             )  # fmt: skip
             return
         await message.answer(t("possible-continue", emergency=deps.settings.emergency_number))
+        # The replayed message opens its own session; this one must not hold the
+        # database (SQLite has one writer at a time).
+        await session.commit()
         if not await replay(bot, dispatcher, pending):
             from bot.handlers.assistant import handle_text
 
