@@ -4,6 +4,7 @@ emergency reply and a conversation is not cut off by an error."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Mapping
@@ -62,8 +63,6 @@ class ResilientStorage(BaseStorage):
             return await self.fallback.get_data(key)
 
     async def close(self) -> None:
-        try:
+        with contextlib.suppress(UNAVAILABLE):
             await self.primary.close()
-        except UNAVAILABLE:
-            pass
         await self.fallback.close()

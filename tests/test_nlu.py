@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from nlu.embedded import EmbeddedInterpreter
 from nlu.beneficiary import beneficiary
+from nlu.embedded import EmbeddedInterpreter
 from nlu.evaluate import SETS, load_heldout, load_set, parse_all, score
-from nlu.readings import parse_reading
 from nlu.rasa_http import FallbackInterpreter, RasaInterpreter
 from nlu.rasa_project import RASA_DIR, VOCABULARY_FILE, vocabulary_yaml
+from nlu.readings import parse_reading
 from nlu.timeparse import resolve_when
 from nlu.training_data import read_examples, training_files
 from nlu.triage import triage
