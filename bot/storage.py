@@ -63,6 +63,6 @@ class ResilientStorage(BaseStorage):
             return await self.fallback.get_data(key)
 
     async def close(self) -> None:
-        with contextlib.suppress(UNAVAILABLE):
+        with contextlib.suppress(*UNAVAILABLE):
             await self.primary.close()
         await self.fallback.close()

@@ -1,6 +1,7 @@
-"""Rasa as a service: POST {url}/model/parse with a timeout, mapped into a Parse.
-Triage and time expressions still run here; a Rasa that is down or slow is replaced
-by the embedded interpreter for that message (logged and counted)."""
+"""Rasa as a service: POST {url}/model/parse with a timeout, its answer taken as signals
+by the same decisions as the embedded interpreter (triage, entities, readings, time).
+A Rasa that is down, slow or answers nonsense is replaced by the embedded interpreter
+for that message (logged and counted)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,13 @@ from typing import Any
 
 import aiohttp
 
+from nlu.decide import Signals, decide
 from nlu.interface import INTENTS, Parse
-from nlu.keywords import KeywordInterpreter, junk, refine_intent
-from nlu.timeparse import resolve_when
+from nlu.keywords import junk
 from nlu.triage import triage
 from nlu.vocabulary import load_vocabulary
 
 log = logging.getLogger(__name__)
-ENTITY_VALUES = {
-    "modality": {"home_visit", "clinic", "online"},
-    "provider_gender": {"female", "male"},
-}
 
 
 class RasaInterpreter:
@@ -30,7 +27,7 @@ class RasaInterpreter:
         self.url = url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.vocabulary = load_vocabulary()
-        self.keywords = KeywordInterpreter(self.vocabulary)
+        self._codes = {code for _, code in self.vocabulary.services}
         self._session: aiohttp.ClientSession | None = None
 
     async def _post(self, text: str) -> dict[str, Any]:
@@ -41,31 +38,40 @@ class RasaInterpreter:
             return await response.json()
 
     async def parse(self, text: str, *, now: datetime) -> Parse:
-        flag = triage(text)
+        text = text or ""
         if junk(text):
-            return Parse(text=text, intent="out_of_scope", confidence=0.9, urgency=flag.urgency, backend=self.name)
-        result = await self._post(text[:2000])
+            flag = triage(text)
+            intent = "emergency" if flag.urgency == "emergency" else "out_of_scope"
+            return Parse(text=text, intent=intent, confidence=0.9, urgency=flag.urgency, red_flag=flag.category, backend=self.name)
+        clipped = text[:2000]
+        return decide(clipped, now, self.signals(await self._post(clipped)), self.vocabulary)
+
+    def signals(self, result: dict[str, Any]) -> Signals:
+        """Rasa's answer as the signals the shared decisions take: its intent, the
+        runner-up, its confidence in "emergency" standing in for the detector, and a
+        service it extracted."""
         intent_block = result.get("intent") or {}
         intent = intent_block.get("name") or "out_of_scope"
         if intent not in INTENTS:  # nlu_fallback and anything unknown
             intent = "out_of_scope"
-        confidence = float(intent_block.get("confidence") or 0.0)
-        found: dict[str, str | None] = {"service": None, "modality": None, "provider_gender": None}
+        ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") in INTENTS]
+        runner_up = next((r["name"] for r in ranking if r["name"] not in (intent, "emergency")), None)
+        emergency = next((float(r.get("confidence") or 0.0) for r in ranking if r["name"] == "emergency"), 0.0)
+        service = None
         for entity in result.get("entities") or []:
-            name, value = entity.get("entity"), entity.get("value")
-            if name == "service" and isinstance(value, str):
-                found["service"] = value if value in {c for _, c in self.vocabulary.services} else self.vocabulary.service(value)
-            elif name in ENTITY_VALUES and value in ENTITY_VALUES[name]:
-                found[name] = value
-        found["service"] = found["service"] or self.vocabulary.service(text)
-        found["modality"] = found["modality"] or self.vocabulary.modality(text)
-        found["provider_gender"] = found["provider_gender"] or self.vocabulary.gender(text)
-        intent, confidence = refine_intent(intent, confidence, found, flag.urgency, self.keywords, text[:2000])
-        return Parse(
-            text=text, intent=intent, confidence=confidence, service=found["service"], modality=found["modality"],
-            provider_gender=found["provider_gender"], when=resolve_when(text[:500], now), urgency=flag.urgency,
-            red_flag=flag.category, backend=self.name,
-        )  # fmt: skip
+            value = entity.get("value")
+            if entity.get("entity") == "service" and isinstance(value, str):
+                service = value if value in self._codes else self.vocabulary.service(value)
+                break
+        return Signals(
+            intent=intent,
+            confidence=float(intent_block.get("confidence") or 0.0),
+            runner_up=runner_up,
+            emergency_probability=emergency,
+            service_guess=service,
+            service_confidence=1.0 if service else 0.0,
+            backend=self.name,
+        )
 
     async def close(self) -> None:
         if self._session is not None:
@@ -84,7 +90,7 @@ class FallbackInterpreter:
     async def parse(self, text: str, *, now: datetime) -> Parse:
         try:
             return await self.primary.parse(text, now=now)
-        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+        except Exception as exc:  # any failure of the server or its answer, never the resident's
             self.fallback_count += 1
             log.warning("%s unavailable (%s); the %s interpreter answered (%s times so far)",
                         self.primary.name, type(exc).__name__, self.fallback.name, self.fallback_count)  # fmt: skip

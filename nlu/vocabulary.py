@@ -24,7 +24,6 @@ class Vocabulary:
     services: tuple[tuple[str, str], ...]  # (phrase, code), longest phrase first
     modalities: tuple[tuple[str, str], ...]
     genders: tuple[tuple[str, str], ...]
-    intents: tuple[tuple[str, str], ...]
     service_fallbacks: tuple[tuple[str, str], ...] = ()
 
     def find(self, table: tuple[tuple[str, str], ...], text: str) -> str | None:
@@ -54,14 +53,6 @@ class Vocabulary:
     def gender(self, text: str) -> str | None:
         return self.find(self.genders, text)
 
-    def intent_hits(self, text: str) -> dict[str, int]:
-        normal = normalise(text)
-        hits: dict[str, int] = {}
-        for phrase, intent in self.intents:
-            if _contains(normal, phrase):
-                hits[intent] = hits.get(intent, 0) + len(phrase)
-        return hits
-
 
 def _contains(normal: str, phrase: str) -> bool:
     if _ASCII_WORD.match(phrase):
@@ -88,6 +79,5 @@ def load_vocabulary(path: Path = VOCABULARY_PATH, catalog: Catalog | None = None
         services=_table(services),
         modalities=_table([(p, v) for v, ps in raw["modality"].items() for p in ps]),
         genders=_table([(p, v) for v, ps in raw["provider_gender"].items() for p in ps]),
-        intents=_table([(p, v) for v, ps in raw["intents"].items() for p in ps]),
         service_fallbacks=_table([(p, v) for v, ps in (raw.get("service_fallbacks") or {}).items() for p in ps]),
     )
