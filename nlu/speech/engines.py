@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -213,19 +215,44 @@ class WhisperEngine:
             weights = [max(1, len(s.tokens)) for s in heard]
             logprob = sum(s.avg_logprob * w for s, w in zip(heard, weights, strict=True)) / sum(weights)
             speech = 1.0 - max(s.no_speech_prob for s in heard)
-            confidence = float(np.exp(logprob)) * min(1.0, speech / 0.5)
+            confidence = float(np.exp(logprob)) * min(1.0, speech / 0.5) * plausibility(text, lang)
         return Transcript(
             text=text, confidence=round(confidence, 3), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE,
             raw_text=raw, language=lang,
         )  # fmt: skip
 
 
+_FULL_WIDTH = str.maketrans({",": "，", "?": "？", "!": "！", ":": "：", ";": "；"})
+
+
 def polish_chinese(text: str) -> str:
-    """Simplified characters (OpenCC t2s, a safety net behind the prompt), then the
-    domain correction of homophone slips."""
+    """Simplified characters (OpenCC t2s, a safety net behind the prompt), Chinese
+    punctuation, then the domain correction of homophone slips."""
     from nlu.speech.correction import correct
 
-    return correct(to_simplified(text))
+    return correct(to_simplified(text).translate(_FULL_WIDTH))
+
+
+def plausibility(text: str, lang: str) -> float:
+    """A factor on the confidence for the two ways a small model fails on audio it
+    cannot hear well: looping on a token ("5,5,5,5…"), and Chinese heard as Latin
+    words. Each halves it, so that such notes reach the resident as "I could not make
+    that out" rather than as a read-back."""
+    factor = 1.0
+    tokens = [t for t in re.split(r"[\W_]+", text) if t]
+    run = longest = 1
+    for before, token in zip(tokens, tokens[1:], strict=False):
+        run = run + 1 if token == before else 1
+        longest = max(longest, run)
+    encoded = text.encode("utf-8")
+    if longest >= 4 or (len(encoded) > 48 and len(encoded) / len(zlib.compress(encoded)) > 2.4):
+        factor *= 0.5
+    if lang == "zh":
+        han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+        latin = sum(1 for c in text if c.isascii() and c.isalpha())
+        if han < latin:
+            factor *= 0.5
+    return factor
 
 
 _converter: Any = None

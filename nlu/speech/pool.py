@@ -31,7 +31,10 @@ def _init_worker(settings: Any, languages: tuple[str, ...]) -> None:
     logging.basicConfig(level=logging.WARNING)
     _worker_service = SpeechService(settings, workers=0)
     for lang in languages:
-        _worker_service.load(lang)
+        try:
+            _worker_service.load(lang)
+        except Exception:  # noqa: BLE001 - a worker that cannot load still answers, with the reason
+            log.exception("the speech engine for %s failed to load", lang)
 
 
 def _worker_transcribe(data: bytes, lang: str | None) -> Any:

@@ -18,7 +18,7 @@ from nlu.speech.engines import (
     VoskEngine,
     WhisperEngine,
 )
-from nlu.speech.errors import EngineUnavailable
+from nlu.speech.errors import EngineUnavailable, SpeechError
 from nlu.speech.weights import PARTS, ensure_whisper_base, is_assembled, whisper_base_dir
 
 log = logging.getLogger(__name__)
@@ -164,9 +164,15 @@ class SpeechService:
         return self._pool
 
     async def warm_up(self) -> None:
-        """Starts the workers and loads the engines before the first voice note."""
-        if self.pool.languages:
+        """Starts the workers and loads the engines before the first voice note; a
+        failure here is logged and voice notes later get the kind reply."""
+        if not self.pool.languages:
+            log.warning("no speech engine is available: voice notes go to the call-back path")
+            return
+        try:
             await self.pool.warm_up()
+        except SpeechError as exc:
+            log.warning("the speech workers did not warm up: %s", type(exc).__name__)
 
     async def transcribe(self, data: bytes, lang: str | None) -> Transcript:
         """Decoding and recognition are CPU work: they run in the worker processes."""
