@@ -40,7 +40,7 @@ from nlu.speech import (
 from nlu.speech import weights as shipped
 from nlu.speech.correction import correct
 from nlu.speech.decode import SAMPLE_RATE, decode_to_pcm16k
-from nlu.speech.engines import polish_chinese, to_simplified
+from nlu.speech.engines import simplified_chinese, to_simplified
 from nlu.speech.pool import SpeechPool
 from nlu.speech.prompts import domain_prompts
 from nlu.speech.service import build_engine
@@ -196,7 +196,7 @@ def test_the_correction_fixes_domain_homophones_and_leaves_other_words_alone() -
 
 def test_traditional_characters_come_out_simplified() -> None:
     assert to_simplified("老人沒有呼吸了，快叫救護車") == "老人没有呼吸了，快叫救护车"
-    assert polish_chinese("他中風了，量雪壓") == "他中风了，量血压"
+    assert correct(simplified_chinese("他中風了,量雪壓")) == "他中风了，量血压"
     prompts = domain_prompts()
     assert to_simplified(prompts["zh"]) == prompts["zh"] and "血压测量" in prompts["zh"] and len(prompts["zh"]) <= 110
     assert "blood pressure check" in prompts["en"]

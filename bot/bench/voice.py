@@ -147,7 +147,11 @@ async def bench_accuracy(settings: Settings, sets: list[str]) -> dict[str, Any]:
                     g["requests_right_typed"] += typed.intent == "book_service" and typed.service == row["service"]
                     if not right:
                         g["misses"].append(row["file"])
-                flagged = transcript is not None and triage_transcript(transcript).urgency == "emergency"
+                # As the bot decides: the rules on what was heard, then the interpreter.
+                flagged = transcript is not None and (
+                    triage_transcript(transcript).urgency == "emergency"
+                    or bool(heard and (heard.intent == "emergency" or heard.urgency == "emergency"))
+                )
                 if row["urgency"] == "emergency":
                     g["red_flags"] += 1
                     g["red_flags_caught"] += flagged

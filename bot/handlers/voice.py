@@ -1,7 +1,8 @@
 """Voice notes (and audio files, round video notes), heard offline in the resident's
 language by the speech worker pool, never on the event loop.
 
-    note ─▶ transcript ─▶ triage: a red flag acts at once, urgent signs go straight on
+    note ─▶ transcript ─▶ triage (rules, then the interpreter's emergency class): a red
+                       │  flag acts at once, urgent signs go straight on
                        └▶ "I heard: …, is that right?" ─▶ yes: as if typed
                                                        └▶ no: say it again, or the doctor
                                                           hears the note and calls back
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions.models import Resident
 from bot.callbacks import Answer, OfferNav
 from bot.deps import Deps
-from bot.handlers.assistant import handle_text
+from bot.handlers.assistant import handle_text, understand
 from bot.handlers.care import save_comment
 from bot.handlers.safety import ask_for_callback, raise_emergency
 from bot.i18n import Translate
@@ -166,6 +167,12 @@ def build_router() -> Router:
             await message.answer(t("voice-silent"))
             return
         flag = triage_transcript(transcript)
+        if flag.urgency != "emergency":
+            # The interpreter's emergency class backs the rules up: spoken red flags
+            # come in more wordings than typed ones, and with slips.
+            parse = await understand(text, deps)
+            if parse.intent == "emergency" or parse.urgency == "emergency":
+                flag = TriageResult("emergency", parse.red_flag or "model")
         if flag.urgency == "emergency":
             await raise_emergency(
                 message,

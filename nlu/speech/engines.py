@@ -143,13 +143,11 @@ class VoskEngine:
         words = result.get("result") or []
         confidence = sum(w.get("conf", 0.0) for w in words) / len(words) if words else 0.0
         text = result.get("text", "")
-        raw = text
         if lang == "zh":
-            raw = text.replace(" ", "")
-            text = polish_chinese(raw)
+            text = simplified_chinese(text.replace(" ", ""))
         return Transcript(
             text=text, confidence=round(confidence, 3), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE,
-            raw_text=raw, language=lang,
+            raw_text=text, language=lang,
         )  # fmt: skip
 
 
@@ -207,7 +205,7 @@ class WhisperEngine:
         )
         heard = [s for s in segments if s.text.strip()]
         raw = ("" if lang == "zh" else " ").join(s.text.strip() for s in heard).strip()
-        text = polish_chinese(raw) if lang == "zh" else raw
+        text = simplified_chinese(raw) if lang == "zh" else raw
         confidence = 0.0
         if heard:
             # The mean token probability, discounted by how likely the model found it
@@ -218,19 +216,18 @@ class WhisperEngine:
             confidence = float(np.exp(logprob)) * min(1.0, speech / 0.5) * plausibility(text, lang)
         return Transcript(
             text=text, confidence=round(confidence, 3), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE,
-            raw_text=raw, language=lang,
+            raw_text=text, language=lang,
         )  # fmt: skip
 
 
 _FULL_WIDTH = str.maketrans({",": "，", "?": "？", "!": "！", ":": "：", ";": "；"})
 
 
-def polish_chinese(text: str) -> str:
-    """Simplified characters (OpenCC t2s, a safety net behind the prompt), Chinese
-    punctuation, then the domain correction of homophone slips."""
-    from nlu.speech.correction import correct
-
-    return correct(to_simplified(text).translate(_FULL_WIDTH))
+def simplified_chinese(text: str) -> str:
+    """Simplified characters (OpenCC t2s, a safety net behind the prompt) and Chinese
+    punctuation. The domain correction follows in the bot's process
+    (SpeechService.finish), which keeps pypinyin's dictionaries out of the workers."""
+    return to_simplified(text).translate(_FULL_WIDTH)
 
 
 def plausibility(text: str, lang: str) -> float:
@@ -305,10 +302,9 @@ class CloudEngine:
         except sr.RequestError as exc:
             raise EngineUnavailable(f"the {self.name} recogniser cannot be reached: {exc}") from exc
         log.debug("cloud recognition took %.2fs", time.monotonic() - started)
-        raw = text
         if lang == "zh":
-            text = polish_chinese(raw)
+            text = simplified_chinese(text)
         return Transcript(
             text=text, confidence=float(confidence), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE,
-            raw_text=raw, language=lang,
+            raw_text=text, language=lang,
         )  # fmt: skip

@@ -38,7 +38,7 @@ def _init_worker(settings: Any, languages: tuple[str, ...]) -> None:
 
 
 def _worker_transcribe(data: bytes, lang: str | None) -> Any:
-    return _worker_service.transcribe_sync(data, lang)
+    return _worker_service.transcribe_sync(data, lang, corrected=False)
 
 
 def _worker_ready(lang: str) -> bool:

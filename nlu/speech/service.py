@@ -3,9 +3,11 @@ recognises in the worker pool (nlu/speech/pool.py), never on the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,16 @@ def check_engine(kind: str, lang: str, settings: Any) -> None:
     build_engine(kind, lang, settings)  # raises EngineUnavailable with the reason
 
 
+def finish(transcript: Transcript) -> Transcript:
+    """The domain correction of a Chinese transcript (量雪压 → 量血压); `raw_text`
+    keeps what the engine heard, for triage."""
+    if transcript.language != "zh" or not transcript.text:
+        return transcript
+    from nlu.speech.correction import correct
+
+    return replace(transcript, text=correct(transcript.text))
+
+
 class SpeechService:
     """`workers=0`: recognise in this process (a speech worker, the command line);
     otherwise through a pool of that many worker processes (None: the settings)."""
@@ -139,15 +151,16 @@ class SpeechService:
             return True
         return False
 
-    def transcribe_sync(self, data: bytes, lang: str | None) -> Transcript:
+    def transcribe_sync(self, data: bytes, lang: str | None, *, corrected: bool = True) -> Transcript:
         audio = decode_to_pcm16k(
             data, max_seconds=self.settings.voice_max_seconds, max_bytes=self.settings.voice_max_bytes
         )
-        transcript = self.engine(lang).transcribe(audio.pcm, lang)
-        return Transcript(
-            transcript.text, transcript.confidence, transcript.engine, round(audio.seconds, 2),
-            raw_text=transcript.raw_text, language=transcript.language or (lang or ""),
+        heard = self.engine(lang).transcribe(audio.pcm, lang)
+        transcript = Transcript(
+            heard.text, heard.confidence, heard.engine, round(audio.seconds, 2),
+            raw_text=heard.raw_text or heard.text, language=heard.language or (lang or ""),
         )  # fmt: skip
+        return finish(transcript) if corrected else transcript
 
     @property
     def pool(self) -> Any:
@@ -175,8 +188,10 @@ class SpeechService:
             log.warning("the speech workers did not warm up: %s", type(exc).__name__)
 
     async def transcribe(self, data: bytes, lang: str | None) -> Transcript:
-        """Decoding and recognition are CPU work: they run in the worker processes."""
-        return await self.pool.transcribe(data, lang)  # type: ignore[no-any-return]
+        """Decoding and recognition are CPU work: they run in the worker processes; the
+        domain correction (milliseconds) in a thread of this one."""
+        heard = await self.pool.transcribe(data, lang)
+        return await asyncio.to_thread(finish, heard)
 
     def close(self) -> None:
         if self._pool is not None:
