@@ -2,8 +2,9 @@
 
 The sets live in nlu/eval/ and never enter training (a test checks):
 - team: written by the team beside the training data; a regression check only;
-- dev_a, dev_b: written blind (by writers who saw only the product contract), then
-  used for error analysis, so they are development sets now;
+- dev_a, dev_b, dev_e: written blind (by writers who saw only the product contract),
+  then used for error analysis, so they are development sets now (E was scored once
+  as a blind set first; README gives that number);
 - blind_c, blind_d, blind_f: written blind the same way and never looked into: only
   their aggregate numbers are printed, never their lines.
 
@@ -30,6 +31,7 @@ SETS = {
     "team": EVAL_DIR / "heldout.jsonl",
     "dev_a": EVAL_DIR / "dev_a.jsonl",
     "dev_b": EVAL_DIR / "dev_b.jsonl",
+    "dev_e": EVAL_DIR / "dev_e.jsonl",
     "blind_c": EVAL_DIR / "blind_c.jsonl",
     "blind_d": EVAL_DIR / "blind_d.jsonl",
     "blind_f": EVAL_DIR / "blind_f.jsonl",

@@ -17,25 +17,26 @@ from nlu.normalise import normalise
 _NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)"
 _BP_WORDS = r"(血压|血圧|雪压|学压|血鸭|压力|bp|b\.p\.|blood pressure|blood pleasure)"
 _BP_PAIR = re.compile(
-    _BP_WORDS + r"[^0-9\n]{0,16}?(\d{2,3})\s*(?:/|／|\\|over|比|到|-|~|,|，|、|\s)\s*(?:低压|舒张压|diastolic)?\s*(\d{2,3})(?![\d.])"
+    _BP_WORDS + r"[^0-9\n]{0,16}?(\d{2,3})(?:多|左右)?\s*(?:/|／|\\|over|比|到|-|~|,|，|、|\s)\s*(?:低压|舒张压|diastolic)?\s*(\d{2,3})(?![\d.%])"
 )
 _BARE_PAIR = re.compile(r"(?<![\d.:/-])(\d{2,3})\s*(?:/|／|over)\s*(\d{2,3})(?!\d|[.:/-]\d)")
 _HIGH_LOW = re.compile(
     r"(?:高压|收缩压|上压|上边|上面|高的|systolic|top number)\D{0,6}(\d{2,3})(?: on (?:the )?top)?.{0,14}?"
     r"(?:低压|舒张压|下压|下边|下面|低的|diastolic|bottom number)\D{0,6}(\d{2,3})"
     r"|(\d{2,3}) on (?:the )?top.{0,10}?(\d{2,3}) on the bottom"
+    r"|\bsys\D{0,3}(\d{2,3}).{0,8}?\bdia\D{0,3}(\d{2,3})"
 )
 _SPACED_PAIR = re.compile(r"(?:量的|测的|读数|reading|readings?:?)\D{0,6}(\d{2,3})\s+(\d{2,3})(?![\d.])")
-_PULSE = re.compile(r"(?:心率|心律|脉搏|心跳|脉|pulse|puls|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(\d{2,3})(?!\d|\.\d)")
+_PULSE = re.compile(r"(?:心率|心律|脉搏|心跳|脉|pulse|puls|\bpul\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(\d{2,3})(?!\d|\.\d)")
 _GLUCOSE = re.compile(
     r"(血糖|雪糖|学糖|血唐|血堂|糖|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|fasting|post[- ]?meal)"
-    r"[^0-9\n]{0,32}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个|年|岁|楼|单元|室|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b))"
+    r"[^0-9\n]{0,32}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b))"
     r"\s*(mmol/l|mmol|mg/dl|mg|毫摩尔)?"
 )
 _UNIT_GLUCOSE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)\s*(mmol/l|mmol|mg/dl|mg)\b")
 _MG = re.compile(r"mg")
-_FASTING = re.compile(r"空腹|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|fasting|before breakfast|before eating|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
-_AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃过饭|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial)|\bpp\b|hours? after")
+_FASTING = re.compile(r"空腹|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|before eating|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
+_AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃过饭|刚吃完|刚吃了|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial)|\bpp\b|hours? after")
 _CN_DIGITS = re.compile(r"[零〇一二两三四五六七八九十百点]+")
 
 
@@ -97,11 +98,28 @@ def _bp(text: str) -> Reading | None:
     return None
 
 
+def _meal_context(text: str, start: int, end: int) -> str:
+    """Fasting or after a meal, from the words nearest the value ("空腹7.2 餐后11"),
+    else from the whole message."""
+    for scope in (text[max(0, start - 14) : end + 14], text):
+        after_meal, fasting = _AFTER_MEAL.search(scope), _FASTING.search(scope)
+        if after_meal and fasting:
+            return "after_meal" if abs(after_meal.start() - (start - max(0, start - 14))) < abs(fasting.start() - (start - max(0, start - 14))) else "fasting"
+        if after_meal:
+            return "after_meal"
+        if fasting:
+            return "fasting"
+    return "random"
+
+
 def _glucose(text: str) -> Reading | None:
     for match in _GLUCOSE.finditer(text):
         word, number, unit = match.group(1), match.group(2), match.group(3) or ""
-        if re.search(r"(\b(at|on|by|around|about|from|until)|@|约|在)\s*$", text[match.end(1) : match.start(2)]):
+        gap = text[match.end(1) : match.start(2)]
+        if re.search(r"(\b(at|on|by|from|until)|@|约|在)\s*$", gap):
             continue  # a time or a date ("sugar test at 8"), not a value
+        if re.search(r"(building|bldg|room|flat|unit|floor|no\.?|楼|号|室|栋|单元|层|she'?s|he'?s|i'?m|aged?|今年|年龄)\s*$", gap):
+            continue  # an address or an age
         if word == "糖" and not re.search(r"(测|量|查|餐后|饭后|空腹|血)", text):
             continue
         if word in ("空腹", "餐后", "饭后", "fasting", "post-meal", "post meal", "postmeal") and _bp(text) is not None:
@@ -112,20 +130,17 @@ def _glucose(text: str) -> Reading | None:
             value = value / 18.0
         if not 1.0 <= value <= 35.0:
             continue
-        if _AFTER_MEAL.search(text):
-            context = "after_meal"
-        elif _FASTING.search(text):
-            context = "fasting"
-        else:
-            context = "random"
-        return Reading("glucose", value=round(value, 1), context=context)
-    match = _UNIT_GLUCOSE.search(text)
+        return Reading("glucose", value=round(value, 1), context=_meal_context(text, match.start(), match.end()))
+    match = _UNIT_GLUCOSE.search(text) or _VALUE_THEN_CONTEXT.search(text)
     if match:
         value = float(match.group(1)) / (18.0 if match.group(2).startswith("mg") else 1.0)
         if 1.0 <= value <= 35.0:
-            context = "after_meal" if _AFTER_MEAL.search(text) else "fasting" if _FASTING.search(text) else "random"
-            return Reading("glucose", value=round(value, 1), context=context)
+            return Reading("glucose", value=round(value, 1), context=_meal_context(text, match.start(), match.end()))
     return None
+
+
+_DURATION = re.compile(r"(?<![\d./])\d{1,2}(?:h\b|\s*(?:hours?\b|小时|个小时|钟头|个钟头))")
+_VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./])(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
 
 
 def parse_reading(text: str) -> Reading | None:
@@ -133,6 +148,8 @@ def parse_reading(text: str) -> Reading | None:
     if not text:
         return None
     normal = _arabic(normalise(text[:500], keep_spaces=True))
+    # "餐后2h 8.7", "饭后两小时 十点八": the hours after a meal are not the value.
+    normal = _DURATION.sub(" ", normal)
     bp_at = re.search(_BP_WORDS + r"|高压|低压|收缩压|舒张压|\d{2,3}\s*(?:/|／|over)\s*\d{2,3}", normal)
     glucose_at = re.search(r"血糖|雪糖|学糖|血唐|血堂|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|mmol|mg/dl", normal)
     order = (_bp, _glucose)

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from nlu.interface import TimeWindow
+from nlu.normalise import display_text
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ _DIALECT = (
     ("明儿个", "明天"), ("明个", "明天"), ("明儿", "明天"), ("今儿个", "今天"), ("今儿", "今天"),
     ("后儿个", "后天"), ("后儿", "后天"), ("大后儿", "大后天"), ("晌午", "中午"), ("上半晌", "上午"),
     ("下半晌", "下午"), ("下晌", "下午"), ("头午", "上午"), ("早上", "上午"), ("早晨", "上午"),
-    ("傍晚", "晚上"), ("礼拜天", "周日"), ("礼拜日", "周日"), ("礼拜", "周"), ("星期天", "周日"),
+    ("傍晚", "晚上"), ("头晌", "上午"), ("前晌", "上午"), ("过晌", "下午"), ("后晌", "下午"), ("下吴", "下午"),
+    ("礼拜天", "周日"), ("礼拜日", "周日"), ("礼拜", "周"), ("星期天", "周日"),
     ("这礼拜", "这周"), ("这个礼拜", "这周"), ("这个星期", "这周"), ("本周", "这周"),
 )  # fmt: skip
 _AMBIGUOUS = re.compile(r"下(个)?(周|星期|礼拜)[一二三四五六日天1-7]|\bnext (mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
@@ -109,6 +111,8 @@ def _window_from(value: dict[str, str], now: datetime, text: str) -> TimeWindow 
     tz = now.tzinfo
     kind = value.get("type")
     timex = value.get("timex", "")
+    if kind in ("duration", "set"):
+        return None  # "九个月", "twice a week": how long or how often, not when
     ambiguous = bool(_AMBIGUOUS.search(text))
     part = next((code for code, pattern in _PART_WORDS if pattern.search(text)), None)
     if part is None:
@@ -170,18 +174,35 @@ WINDOW_CHARS = 24
 MAX_WINDOWS = 3
 
 
+_BOUNDARY = re.compile(r"[\s,.;!?，。；！？、]")
+
+
+def _snap(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a window to whole words (a cut "Just b" confuses the recogniser)."""
+    start, end = max(0, start), min(len(text), end)
+    for _ in range(12):
+        if start == 0 or _BOUNDARY.match(text[start - 1]):
+            break
+        start -= 1
+    for _ in range(12):
+        if end >= len(text) or _BOUNDARY.match(text[end]):
+            break
+        end += 1
+    return start, end
+
+
 def time_windows(text: str) -> list[str]:
     """Up to three short pieces of `text` around its time words, merged when they touch."""
     spans: list[list[int]] = []
     for match in _TIME_WORD.finditer(text):
-        start, end = max(0, match.start() - WINDOW_CHARS), min(len(text), match.end() + WINDOW_CHARS)
+        start, end = _snap(text, match.start() - WINDOW_CHARS, match.end() + WINDOW_CHARS)
         if spans and start <= spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], end)
         else:
             spans.append([start, end])
         if len(spans) > MAX_WINDOWS:
             break
-    return [text[a:b][: 3 * WINDOW_CHARS] for a, b in spans[:MAX_WINDOWS]]
+    return [text[a:b][: 4 * WINDOW_CHARS] for a, b in spans[:MAX_WINDOWS]]
 
 
 def resolve_when(text: str, now: datetime) -> TimeWindow | None:
@@ -189,7 +210,7 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
     only bounded windows around time words, so any input is answered quickly."""
     if not text or now.tzinfo is None:
         return None
-    for window in time_windows(_normalise(text[:2000])):
+    for window in time_windows(_normalise(display_text(text[:2000]))):
         found = _resolve_window(window, now)
         if found is not None:
             return found

@@ -36,7 +36,7 @@ _CLAUSE_BREAK = re.compile(
 )
 # Softer breaks for what a clause is about (past or now): typed Chinese often
 # separates clauses by spaces alone ("以前中风过 现在想约康复").
-_SOFT_BREAK = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_SOFT_BREAK = re.compile(r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _INNER_NEGATION = re.compile(r"(不|没有?|无)(太|怎么|再|有|觉得)?(疼|痛|闷|紧|压|歪|斜|肿|出汗|冒汗|麻|紫|青)|\b(no|not|never|without)\b|n't\b")
 
@@ -47,6 +47,9 @@ class TriageResult:
     category: str | None = None
     # Which rule fired ("chest_pain:CHEST_PAIN+SWEAT"), for logs and tests; no text.
     evidence: str | None = None
+    # The message names a red flag that its context takes back (negated, past, a
+    # course, a joke, "not an emergency"): the detector must not raise it again.
+    settled: bool = False
 
     @property
     def suicidal(self) -> bool:
@@ -228,23 +231,30 @@ def correct_slips(text: str) -> str:
     return "".join(chars)
 
 
-def _fires(rule: _Rule, context: _Context) -> bool:
+def _fires(rule: _Rule, context: _Context) -> tuple[bool, bool]:
+    """(fires, present): present when every concept is named, alive or not."""
+    alive = True
     for pattern, negatable in zip(rule.patterns, rule.negatable, strict=True):
-        if not any(
-            context.alive(m, rule, negatable)
-            for m in pattern.finditer(context.text)
-        ):
-            return False
-    return True
+        matches = list(pattern.finditer(context.text))
+        if not matches:
+            return False, False
+        if not any(context.alive(m, rule, negatable) for m in matches):
+            alive = False
+    return alive, True
 
 
 def _evaluate(text: str, lexicon: Lexicon) -> TriageResult | None:
     context = _Context(text, lexicon)
+    settled = bool(lexicon.cues["reassured"].search(text))
     for level in LEVELS:
         for rule in lexicon.rules:
-            if rule.level == level and _fires(rule, context):
+            if rule.level != level:
+                continue
+            fires, present = _fires(rule, context)
+            if fires:
                 return TriageResult(URGENCY_OF_LEVEL[level], rule.category, f"{rule.category}:{'+'.join(rule.names)}"[:80])
-    return None
+            settled = settled or (present and level != "urgent")
+    return TriageResult("routine", settled=True) if settled else None
 
 
 _RANK = {"emergency": 3, "possible_emergency": 2, "urgent": 1, "routine": 0}
@@ -268,11 +278,13 @@ def triage(text: str) -> TriageResult:
 def combine(rules: TriageResult, detector_probability: float | None, *, sure: float, possible: float) -> TriageResult:
     """Rules OR'd with the learned detector: the detector raises what the rules did not
     name, to `emergency` when it is sure and to `possible_emergency` otherwise; it never
-    lowers what the rules found."""
-    if detector_probability is None or rules.urgency == "emergency":
+    lowers what the rules found. Where the rules found a red flag that the message
+    itself takes back, or an urgent (not emergency) sign, the detector may only ask."""
+    if detector_probability is None or rules.urgency in ("emergency", "possible_emergency"):
         return rules
-    if detector_probability >= sure:
+    held_back = rules.settled or rules.urgency == "urgent"
+    if detector_probability >= sure and not held_back:
         return TriageResult("emergency", rules.category or "detector", "detector:sure")
-    if detector_probability >= possible and rules.urgency != "possible_emergency":
+    if detector_probability >= (sure if held_back else possible):
         return TriageResult("possible_emergency", rules.category or "detector", "detector:possible")
     return rules

@@ -16,6 +16,7 @@ from nlu.triage import normalise
 
 VOCABULARY_PATH = Path(__file__).resolve().parent / "vocabulary.yml"
 _ASCII_WORD = re.compile(r"^[a-z0-9' +\-]+$")
+_REFERRAL = re.compile(r"转诊|专家号|看专家|referral|refer (me|him|her)|specialist")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Vocabulary:
     modalities: tuple[tuple[str, str], ...]
     genders: tuple[tuple[str, str], ...]
     intents: tuple[tuple[str, str], ...]
+    service_fallbacks: tuple[tuple[str, str], ...] = ()
 
     def find(self, table: tuple[tuple[str, str], ...], text: str) -> str | None:
         normal = normalise(text)
@@ -33,7 +35,18 @@ class Vocabulary:
         return None
 
     def service(self, text: str) -> str | None:
-        return self.find(self.services, text)
+        normal = normalise(text)
+        found = [code for phrase, code in self.services if _contains(normal, phrase)]
+        if not found:
+            return None
+        # A referral names the specialty too ("转诊 内分泌 血糖"): the referral is asked for.
+        if "specialist_referral" in found and _REFERRAL.search(normal):
+            return "specialist_referral"
+        return found[0]
+
+    def service_fallback(self, text: str) -> str | None:
+        """The service a request most likely means when no word names one."""
+        return self.find(self.service_fallbacks, text)
 
     def modality(self, text: str) -> str | None:
         return self.find(self.modalities, text)
@@ -76,4 +89,5 @@ def load_vocabulary(path: Path = VOCABULARY_PATH, catalog: Catalog | None = None
         modalities=_table([(p, v) for v, ps in raw["modality"].items() for p in ps]),
         genders=_table([(p, v) for v, ps in raw["provider_gender"].items() for p in ps]),
         intents=_table([(p, v) for v, ps in raw["intents"].items() for p in ps]),
+        service_fallbacks=_table([(p, v) for v, ps in (raw.get("service_fallbacks") or {}).items() for p in ps]),
     )
