@@ -53,14 +53,24 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = 2.0
     nlu_cache_dir: Path | None = None
 
-    # Voice.
+    # Voice. Whisper (its weights ship with Jiayi) hears both languages; pocketsphinx
+    # is the light English fallback; Vosk (the [vosk] extra) and the cloud engines need
+    # an operator's model or key.
     voice_max_seconds: int = 60
     voice_max_bytes: int = 2 * 1024 * 1024
-    voice_engine_en: str = "sphinx"
-    voice_engine_zh: str = "vosk"
+    voice_engine_en: str = "whisper"
+    voice_engine_zh: str = "whisper"
     vosk_model_zh: Path | None = None
     vosk_model_en: Path | None = None
+    # Default: assembled from the shipped packages into STATE_DIR/models/whisper-base.
     whisper_model_dir: Path | None = None
+    whisper_cpu_threads: int = 2
+    whisper_beam_size: int = 5
+    # Speech worker processes, notes waiting or in work before "one moment", and the
+    # time one note may take before its worker is replaced.
+    voice_workers: int = 1
+    voice_queue_limit: int = 4
+    voice_note_timeout_seconds: float = 30.0
     google_cloud_credentials: SecretStr | None = None
     azure_speech_key: SecretStr | None = None
     azure_speech_region: str | None = None

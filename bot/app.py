@@ -83,8 +83,8 @@ class App:
         if self.care_loop is not None:
             await self.care_loop.start()
         if self.deps.speech is not None:
-            # Load the speech engine now rather than on an elderly resident's first note.
-            await self.deps.speech.warm_up("en")
+            # Load the speech model now rather than on an elderly resident's first note.
+            await self.deps.speech.warm_up()
 
     async def close(self) -> None:
         if self.care_loop is not None:

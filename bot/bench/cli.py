@@ -20,8 +20,11 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, argparse._SubPar
         nlu.add_argument("--rasa-url", default=None)
         nlu.set_defaults(handler=cmd_bench_nlu)
     if "voice" in groups:
-        voice = groups["voice"].add_parser("bench", help="real-time factor and latency over the test fixtures")
-        voice.add_argument("--repeat", type=int, default=3)
+        voice = groups["voice"].add_parser(
+            "bench", help="error rates, understanding, red flags, speed and memory on the fixture and blind notes"
+        )
+        voice.add_argument("--sets", nargs="+", choices=("fixtures", "blind"), default=["fixtures", "blind"])
+        voice.add_argument("--no-bot", action="store_true", help="skip the latency run through the whole bot")
         voice.set_defaults(handler=cmd_bench_voice)
 
 
@@ -40,9 +43,8 @@ def cmd_bench_nlu(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_voice(args: argparse.Namespace) -> int:
-    from bot.bench.voice import bench_voice, bench_voice_to_reply
+    from bot.bench.voice import bench_voice
 
-    result = bench_voice(args.repeat)
-    result.update(asyncio.run(bench_voice_to_reply()))
-    print(json.dumps(result))
+    result = bench_voice(list(args.sets), through_bot=not args.no_bot)
+    print(json.dumps(result, ensure_ascii=False, indent=1))
     return 0

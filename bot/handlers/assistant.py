@@ -157,8 +157,16 @@ async def dispatch_intent(
         await offer_doctors(message, state, session, resident, deps, t)
         return
     if intent == "contact_doctor":
+        # A spoken request carries the voice note to the doctor, who hears it first.
+        voice_file_id = (await state.get_data()).get("voice_file_id") if channel == "voice" else None
         await ask_for_callback(
-            message, reason="contact", session=session, resident=resident, deps=deps, t=t
+            message,
+            reason="contact",
+            session=session,
+            resident=resident,
+            deps=deps,
+            t=t,
+            voice_file_id=voice_file_id,
         )
         return
     if intent == "greet":

@@ -1,6 +1,15 @@
-"""Voice notes (and audio files, round video notes): transcribed off the event loop,
-read back before anything is booked. A red flag in the transcript acts at once.
-When the bot cannot understand, the voice note itself goes to the family doctor."""
+"""Voice notes (and audio files, round video notes), heard offline in the resident's
+language by the speech worker pool, never on the event loop.
+
+    note ─▶ transcript ─▶ triage (rules, then the interpreter's emergency class): a red
+                       │  flag acts at once, urgent signs go straight on
+                       └▶ "I heard: …, is that right?" ─▶ yes: as if typed
+                                                       └▶ no: say it again, or the doctor
+                                                          hears the note and calls back
+
+A low-confidence transcript is read back as such; nothing heard gets "I could not hear
+you"; a busy pool gets "one moment". Rating comments and call-back requests may be
+spoken too."""
 
 from __future__ import annotations
 
@@ -9,17 +18,19 @@ from io import BytesIO
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.chat_action import ChatActionSender
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.models import Resident
 from bot.callbacks import Answer, OfferNav
 from bot.deps import Deps
-from bot.handlers.assistant import handle_text
+from bot.emergency import ask_if_emergency
+from bot.handlers.assistant import handle_text, understand
 from bot.handlers.care import save_comment
 from bot.handlers.safety import ask_for_callback, raise_emergency
 from bot.i18n import Translate
-from bot.keyboards import inline, main_menu, yes_no
+from bot.keyboards import inline
 from bot.states import Rating, Voice
 from nlu.speech import (
     AudioTooLarge,
@@ -27,23 +38,46 @@ from nlu.speech import (
     CorruptAudio,
     EngineUnavailable,
     SilentAudio,
+    SpeechBusy,
+    SpeechTimeout,
+    Transcript,
     UnsupportedAudio,
+    WorkerCrashed,
 )
-from nlu.triage import triage
+from nlu.triage import TriageResult, triage
 
 log = logging.getLogger(__name__)
 
 AUDIO = F.voice | F.audio | F.video_note | (F.document & F.document.mime_type.startswith("audio/"))
-# Below this the transcript is treated as unintelligible rather than read back.
-MIN_CONFIDENCE = 0.45
+# Below UNCLEAR nothing is read back; below UNSURE the read-back says it may be wrong.
+UNCLEAR = 0.35
+UNSURE = 0.6
+URGENCY_ORDER = ("emergency", "possible_emergency", "urgent", "routine")
 
 
 def _media(message: Message):  # type: ignore[no-untyped-def]
     return message.voice or message.audio or message.video_note or message.document
 
 
-def _callback_keyboard(t: Translate):  # type: ignore[no-untyped-def]
+def _callback_keyboard(t: Translate) -> InlineKeyboardMarkup:
     return inline([[(t("btn-voice-callback"), OfferNav(action="voice_call_me").pack())]])
+
+
+def _read_back_keyboard(t: Translate) -> InlineKeyboardMarkup:
+    return inline(
+        [
+            [(t("btn-yes"), Answer(topic="transcript", yes=True).pack()), (t("btn-no"), Answer(topic="transcript", yes=False).pack())],
+            [(t("btn-voice-callback"), OfferNav(action="voice_call_me").pack())],
+        ]
+    )
+
+
+def triage_transcript(transcript: Transcript) -> TriageResult:
+    """Triage on what was heard, before and after the correction: the graver wins."""
+    results = [triage(transcript.text)]
+    if transcript.raw_text and transcript.raw_text != transcript.text:
+        results.append(triage(transcript.raw_text))
+    return min(results, key=lambda r: URGENCY_ORDER.index(r.urgency) if r.urgency in URGENCY_ORDER else len(URGENCY_ORDER))
 
 
 async def speak(message: Message, text: str, resident: Resident | None, deps: Deps) -> None:
@@ -57,9 +91,37 @@ async def speak(message: Message, text: str, resident: Resident | None, deps: De
         await message.answer_voice(BufferedInputFile(audio, filename="jiayi.ogg"))
 
 
+async def _hear(message: Message, bot: Bot, deps: Deps, t: Translate, lang: str | None) -> Transcript | None:
+    """The transcript, or None after telling the resident kindly what went wrong."""
+    media = _media(message)
+    settings = deps.settings
+    try:
+        # "typing…" is shown for as long as the note is being heard.
+        async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+            buffer = BytesIO()
+            await bot.download(media.file_id, destination=buffer)  # type: ignore[union-attr]
+            return await deps.speech.transcribe(buffer.getvalue(), lang)  # type: ignore[no-any-return]
+    except SilentAudio:
+        await message.answer(t("voice-silent"))
+    except SpeechBusy:
+        await message.answer(t("voice-queue-full"), reply_markup=_callback_keyboard(t))
+    except (SpeechTimeout, WorkerCrashed) as exc:
+        log.warning("a voice note could not be heard: %s", type(exc).__name__)
+        await message.answer(t("voice-failed"), reply_markup=_callback_keyboard(t))
+    except AudioTooLong:
+        await message.answer(t("voice-too-long", seconds=str(settings.voice_max_seconds)), reply_markup=_callback_keyboard(t))
+    except AudioTooLarge:
+        await message.answer(t("voice-too-large"), reply_markup=_callback_keyboard(t))
+    except (CorruptAudio, UnsupportedAudio):
+        await message.answer(t("voice-unsupported"), reply_markup=_callback_keyboard(t))
+    except EngineUnavailable:
+        await message.answer(t("voice-no-engine"), reply_markup=_callback_keyboard(t))
+    return None
+
+
 def build_router() -> Router:
     router = Router(name=__name__)
-    busy: set[int] = set()
+    listening: set[int] = set()
 
     @router.message(AUDIO)
     async def voice_note(
@@ -79,72 +141,66 @@ def build_router() -> Router:
         # The file id is kept so that a call-back request can carry the voice itself.
         await state.update_data(voice_file_id=media.file_id)  # type: ignore[union-attr]
         if duration > settings.voice_max_seconds:
-            await message.answer(
-                t("voice-too-long", seconds=str(settings.voice_max_seconds)),
-                reply_markup=_callback_keyboard(t),
-            )
+            await message.answer(t("voice-too-long", seconds=str(settings.voice_max_seconds)), reply_markup=_callback_keyboard(t))
             return
         if size > settings.voice_max_bytes:
             await message.answer(t("voice-too-large"), reply_markup=_callback_keyboard(t))
             return
-        if message.chat.id in busy:
+        # The resident's language from the profile; detected only when unknown.
+        spoken = resident.language if resident is not None and resident.language in ("zh", "en") else None
+        if deps.speech is None or not deps.speech.available(spoken):
+            await message.answer(t("voice-no-engine"), reply_markup=_callback_keyboard(t))
+            return
+        if message.chat.id in listening:
             await message.answer(t("voice-busy"))
             return
-        if deps.speech is None or not deps.speech.available(lang):
-            await message.answer(t("voice-no-engine"), reply_markup=_callback_keyboard(t))
-            return
-        busy.add(message.chat.id)
+        listening.add(message.chat.id)
         try:
-            await bot.send_chat_action(message.chat.id, "typing")
-            buffer = BytesIO()
-            await bot.download(media.file_id, destination=buffer)  # type: ignore[union-attr]
-            transcript = await deps.speech.transcribe(buffer.getvalue(), lang)
-        except SilentAudio:
+            transcript = await _hear(message, bot, deps, t, spoken)
+        finally:
+            listening.discard(message.chat.id)
+        if transcript is None:
+            return
+        deps.count("voice_notes")
+        text = transcript.text.strip()
+        if not text:
+            # The voice-activity detector found no speech: noise, or a pocket.
             await message.answer(t("voice-silent"))
             return
-        except AudioTooLong:
-            await message.answer(
-                t("voice-too-long", seconds=str(settings.voice_max_seconds)),
-                reply_markup=_callback_keyboard(t),
-            )
+        flag = triage_transcript(transcript)
+        # The interpreter (rules, the learned detector and the classifier together)
+        # backs the rules on the raw and corrected transcript up: spoken red flags come
+        # in more wordings than typed ones, and with slips.
+        parse = await understand(text, deps)
+        if flag.urgency == "emergency" or parse.urgency == "emergency":
+            await raise_emergency(
+                message, category=flag.category or parse.red_flag or "unspecified", channel="voice", state=state,
+                session=session, resident=resident, deps=deps, t=t, text=text, affected=parse.beneficiary,
+            )  # fmt: skip
             return
-        except AudioTooLarge:
-            await message.answer(t("voice-too-large"), reply_markup=_callback_keyboard(t))
+        if "possible_emergency" in (flag.urgency, parse.urgency):
+            await ask_if_emergency(
+                message, t=t, deps=deps, state=state, category=flag.category or parse.red_flag, text=text,
+                channel="voice", update=None,
+            )  # fmt: skip
             return
-        except (CorruptAudio, UnsupportedAudio):
-            await message.answer(t("voice-unsupported"), reply_markup=_callback_keyboard(t))
-            return
-        except EngineUnavailable:
-            await message.answer(t("voice-no-engine"), reply_markup=_callback_keyboard(t))
-            return
-        finally:
-            busy.discard(message.chat.id)
-        text = (transcript.text or "").strip()
-        deps.count("voice_notes")
-        if await state.get_state() == Rating.giving_comment.state and text:
-            await save_comment(message, text, state, session, resident, t)
-            return
-        if not text or transcript.confidence < MIN_CONFIDENCE:
+        if transcript.confidence < UNCLEAR:
             await message.answer(t("voice-unclear"), reply_markup=_callback_keyboard(t))
             return
-        flag = triage(text)
-        if flag.urgency == "emergency":
-            await raise_emergency(
-                message,
-                category=flag.category or "unspecified",
-                channel="voice",
-                state=state,
-                session=session,
-                resident=resident,
-                deps=deps,
-                t=t,
-            )
+        if await state.get_state() == Rating.giving_comment.state:
+            await save_comment(message, text, state, session, resident, t)
+            return
+        if flag.urgency != "routine":
+            # Urgent signs never wait for a read-back: what was heard is shown, and
+            # the request goes straight on.
+            await message.answer(t("voice-heard-plain", text=text))
+            await handle_text(message, text, channel="voice", state=state, session=session, resident=resident, deps=deps, t=t)
             return
         previous_state = await state.get_state()
         await state.update_data(voice_text=text, voice_prev_state=previous_state)
         await state.set_state(Voice.confirming_transcript)
-        question = t("voice-heard", text=text)
-        await message.answer(question, reply_markup=yes_no(t, "transcript"))
+        question = t("voice-heard-unsure" if transcript.confidence < UNSURE else "voice-heard", text=text)
+        await message.answer(question, reply_markup=_read_back_keyboard(t))
         await speak(message, question, resident, deps)
 
     @router.callback_query(Voice.confirming_transcript, Answer.filter(F.topic == "transcript"))
@@ -161,15 +217,13 @@ def build_router() -> Router:
         data = await state.get_data()
         await state.set_state(data.get("voice_prev_state"))
         message = query.message
-        if message is None:
+        if not isinstance(message, Message):
             return
         if not callback_data.yes:
-            markup = main_menu(t) if resident is not None and resident.onboarded else None
-            await message.answer(t("voice-retry"), reply_markup=markup)
-            await message.answer(t("voice-unclear"), reply_markup=_callback_keyboard(t))
+            await message.answer(t("voice-retry"), reply_markup=_callback_keyboard(t))
             return
         await handle_text(
-            message,  # type: ignore[arg-type]
+            message,
             data.get("voice_text", ""),
             channel="voice",
             state=state,
@@ -189,7 +243,9 @@ def build_router() -> Router:
         t: Translate,
     ) -> None:
         await query.answer()
-        voice_file_id = (await state.get_data()).get("voice_file_id")
+        data = await state.get_data()
+        if await state.get_state() == Voice.confirming_transcript.state:
+            await state.set_state(data.get("voice_prev_state"))
         await ask_for_callback(
             query.message,  # type: ignore[arg-type]
             reason="voice",
@@ -197,7 +253,7 @@ def build_router() -> Router:
             resident=resident,
             deps=deps,
             t=t,
-            voice_file_id=voice_file_id,
+            voice_file_id=data.get("voice_file_id"),
         )
 
     return router

@@ -7,8 +7,11 @@ from nlu.speech.errors import (
     CorruptAudio,
     EngineUnavailable,
     SilentAudio,
+    SpeechBusy,
     SpeechError,
+    SpeechTimeout,
     UnsupportedAudio,
+    WorkerCrashed,
 )
 from nlu.speech.service import SpeechService
 
@@ -18,8 +21,11 @@ __all__ = [
     "CorruptAudio",
     "EngineUnavailable",
     "SilentAudio",
+    "SpeechBusy",
     "SpeechError",
     "SpeechService",
+    "SpeechTimeout",
     "Transcript",
     "UnsupportedAudio",
+    "WorkerCrashed",
 ]

@@ -1,17 +1,21 @@
 """Speech engines behind one interface. Each takes 16 kHz mono PCM and returns a
-Transcript; they are synchronous and run in the SpeechService's thread pool."""
+Transcript; they are synchronous and run in the speech worker processes (or in the
+`jiayi voice transcribe` process)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import re
+import shutil
 import tempfile
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from nlu.speech.decode import SAMPLE_RATE
 from nlu.speech.errors import EngineUnavailable
@@ -21,17 +25,21 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Transcript:
-    text: str
+    text: str  # Simplified Chinese for zh, after the domain correction
     confidence: float
     engine: str
     seconds: float
+    # What the engine heard before the correction (triage looks at both), and the
+    # language it was heard in (detected when the resident's was unknown).
+    raw_text: str = ""
+    language: str = ""
 
 
 class SpeechEngine(Protocol):
     name: str
     languages: tuple[str, ...]
 
-    def transcribe(self, pcm: bytes, lang: str) -> Transcript: ...
+    def transcribe(self, pcm: bytes, lang: str | None) -> Transcript: ...
 
 
 class SphinxEngine:
@@ -61,11 +69,16 @@ class SphinxEngine:
         grammar_text = jsgf(service_phrases(), load_dictionary_words(dictionary))
         # The grammar must be a file named like the grammar (a string or another name
         # crashes pocketsphinx 5).
-        self._dir = tempfile.mkdtemp(prefix="jiayi-sphinx-")
-        grammar_path = os.path.join(self._dir, "jiayi.gram")
-        Path(grammar_path).write_text(grammar_text, encoding="utf-8")
-        common = {"hmm": str(model / "en-us" / "en-us"), "loglevel": "FATAL", "samprate": SAMPLE_RATE}
-        self._grammar = Decoder(dict=str(dictionary), jsgf=grammar_path, **common)
+        # pocketsphinx reads the grammar while the decoder is built; the scratch
+        # directory goes at once.
+        scratch = tempfile.mkdtemp(prefix="jiayi-sphinx-")
+        try:
+            grammar_path = os.path.join(scratch, "jiayi.gram")
+            Path(grammar_path).write_text(grammar_text, encoding="utf-8")
+            common = {"hmm": str(model / "en-us" / "en-us"), "loglevel": "FATAL", "samprate": SAMPLE_RATE}
+            self._grammar = Decoder(dict=str(dictionary), jsgf=grammar_path, **common)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         self._phones = Decoder(allphone=str(model / "en-us" / "en-us-phone.lm.bin"), **common)
         self._lock = threading.Lock()
 
@@ -88,14 +101,17 @@ class SphinxEngine:
         relative = 0.5 + (ratio - cls.NEUTRAL_RATIO) * cls.RATIO_SLOPE
         return (max(0.0, min(1.0, fit)) + max(0.0, min(1.0, relative))) / 2
 
-    def transcribe(self, pcm: bytes, lang: str) -> Transcript:
-        if lang != "en":
+    def transcribe(self, pcm: bytes, lang: str | None) -> Transcript:
+        if lang not in ("en", None):
             raise EngineUnavailable("the offline English engine serves English only")
         with self._lock:
             text, score = self._decode(self._grammar, pcm)
             _, phone_score = self._decode(self._phones, pcm)
         confidence = self.confidence(text, score, phone_score)
-        return Transcript(text=text, confidence=round(confidence, 3), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE)
+        return Transcript(
+            text=text, confidence=round(confidence, 3), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE,
+            raw_text=text, language="en",
+        )  # fmt: skip
 
 
 class VoskEngine:
@@ -111,14 +127,15 @@ class VoskEngine:
             raise EngineUnavailable(f"{model_dir} is not a Vosk model directory: set {setting} to one (it holds am/ and conf/)")
         try:
             from vosk import KaldiRecognizer, Model, SetLogLevel
-        except ImportError as exc:  # pragma: no cover - vosk is a pinned dependency
-            raise EngineUnavailable("the vosk package is not installed") from exc
+        except ImportError as exc:
+            raise EngineUnavailable("Vosk is an optional extra: pip install -e '.[vosk]'") from exc
         SetLogLevel(-1)
         self.languages: tuple[str, ...] = (lang,)
         self._model = Model(str(model_dir))
         self._recognizer_class = KaldiRecognizer
 
-    def transcribe(self, pcm: bytes, lang: str) -> Transcript:
+    def transcribe(self, pcm: bytes, lang: str | None) -> Transcript:
+        lang = lang or self.languages[0]
         recognizer = self._recognizer_class(self._model, SAMPLE_RATE)
         recognizer.SetWords(True)
         recognizer.AcceptWaveform(pcm)
@@ -127,36 +144,124 @@ class VoskEngine:
         confidence = sum(w.get("conf", 0.0) for w in words) / len(words) if words else 0.0
         text = result.get("text", "")
         if lang == "zh":
-            text = text.replace(" ", "")
-        return Transcript(text=text, confidence=round(confidence, 3), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE)
+            text = simplified_chinese(text.replace(" ", ""))
+        return Transcript(
+            text=text, confidence=round(confidence, 3), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE,
+            raw_text=text, language=lang,
+        )  # fmt: skip
 
 
 class WhisperEngine:
-    """faster-whisper from an operator-supplied model directory (no download)."""
+    """faster-whisper (CTranslate2, int8 on the CPU), loaded once per speech worker.
+
+    Decoding settings, each for a reason: Silero VAD first (silence otherwise
+    hallucinates whole sentences); beam search; a short temperature fallback and a cap
+    on tokens, so that a hard note cannot run long; no conditioning on earlier text
+    (the notes are short, and it feeds errors forward); a domain prompt from the catalog
+    in each language, which in Chinese also keeps the output in Simplified characters.
+    """
 
     name = "whisper"
     languages: tuple[str, ...] = ("zh", "en")
+    TEMPERATURES = (0.0, 0.2, 0.4)
+    MAX_NEW_TOKENS = 160
 
-    def __init__(self, model_dir: Path | None) -> None:
-        if model_dir is None:
-            raise EngineUnavailable("no Whisper model: set WHISPER_MODEL_DIR to a faster-whisper model directory")
+    def __init__(self, model_dir: Path, *, cpu_threads: int = 2, beam_size: int = 5) -> None:
         if not (Path(model_dir) / "model.bin").exists():
             raise EngineUnavailable(f"{model_dir} has no model.bin: set WHISPER_MODEL_DIR to a faster-whisper model directory")
         try:
             from faster_whisper import WhisperModel
         except ImportError as exc:
-            raise EngineUnavailable("Whisper needs the faster-whisper package: pip install faster-whisper") from exc
-        self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", local_files_only=True)
+            raise EngineUnavailable("Whisper needs the faster-whisper package: reinstall Jiayi (pip install -e .)") from exc
+        from nlu.speech.prompts import domain_prompts
 
-    def transcribe(self, pcm: bytes, lang: str) -> Transcript:
+        self._model = WhisperModel(
+            str(model_dir), device="cpu", compute_type="int8", cpu_threads=cpu_threads, local_files_only=True
+        )
+        self._beam_size = beam_size
+        self._prompts = domain_prompts()
+
+    def detect(self, audio: Any) -> str:
+        """Chinese or English, whichever the model finds likelier."""
+        _, _, ranked = self._model.detect_language(audio, vad_filter=True)
+        scores = dict(ranked)
+        return "en" if scores.get("en", 0.0) > scores.get("zh", 0.0) else "zh"
+
+    def transcribe(self, pcm: bytes, lang: str | None) -> Transcript:
         import numpy as np
 
         audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
-        segments, _info = self._model.transcribe(audio, language=lang, beam_size=1)
-        segments = list(segments)
-        text = ("" if lang == "zh" else " ").join(s.text.strip() for s in segments)
-        confidence = float(np.exp(np.mean([s.avg_logprob for s in segments]))) if segments else 0.0
-        return Transcript(text=text, confidence=round(confidence, 3), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE)
+        lang = lang if lang in self.languages else self.detect(audio)
+        segments, _info = self._model.transcribe(
+            audio,
+            language=lang,
+            beam_size=self._beam_size,
+            temperature=list(self.TEMPERATURES),
+            vad_filter=True,
+            initial_prompt=self._prompts.get(lang),
+            condition_on_previous_text=False,
+            without_timestamps=True,
+            max_new_tokens=self.MAX_NEW_TOKENS,
+        )
+        heard = [s for s in segments if s.text.strip()]
+        raw = ("" if lang == "zh" else " ").join(s.text.strip() for s in heard).strip()
+        text = simplified_chinese(raw) if lang == "zh" else raw
+        confidence = 0.0
+        if heard:
+            # The mean token probability, discounted by how likely the model found it
+            # that nobody spoke at all.
+            weights = [max(1, len(s.tokens)) for s in heard]
+            logprob = sum(s.avg_logprob * w for s, w in zip(heard, weights, strict=True)) / sum(weights)
+            speech = 1.0 - max(s.no_speech_prob for s in heard)
+            confidence = float(np.exp(logprob)) * min(1.0, speech / 0.5) * plausibility(text, lang)
+        return Transcript(
+            text=text, confidence=round(confidence, 3), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE,
+            raw_text=text, language=lang,
+        )  # fmt: skip
+
+
+_FULL_WIDTH = str.maketrans({",": "，", "?": "？", "!": "！", ":": "：", ";": "；"})
+
+
+def simplified_chinese(text: str) -> str:
+    """Simplified characters (OpenCC t2s, a safety net behind the prompt) and Chinese
+    punctuation. The domain correction follows in the bot's process
+    (SpeechService.finish), which keeps pypinyin's dictionaries out of the workers."""
+    return to_simplified(text).translate(_FULL_WIDTH)
+
+
+def plausibility(text: str, lang: str) -> float:
+    """A factor on the confidence for the two ways a small model fails on audio it
+    cannot hear well: looping on a token ("5,5,5,5…"), and Chinese heard as Latin
+    words. Each halves it, so that such notes reach the resident as "I could not make
+    that out" rather than as a read-back."""
+    factor = 1.0
+    tokens = [t for t in re.split(r"[\W_]+", text) if t]
+    run = longest = 1
+    for before, token in zip(tokens, tokens[1:], strict=False):
+        run = run + 1 if token == before else 1
+        longest = max(longest, run)
+    encoded = text.encode("utf-8")
+    if longest >= 4 or (len(encoded) > 48 and len(encoded) / len(zlib.compress(encoded)) > 2.4):
+        factor *= 0.5
+    if lang == "zh":
+        han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+        latin = sum(1 for c in text if c.isascii() and c.isalpha())
+        if han < latin:
+            factor *= 0.5
+    return factor
+
+
+_converter: Any = None
+
+
+def to_simplified(text: str) -> str:
+    global _converter
+    if _converter is None:
+        import opencc
+
+        _converter = opencc.OpenCC("t2s")
+    return str(_converter.convert(text))
 
 
 class CloudEngine:
@@ -175,9 +280,10 @@ class CloudEngine:
         self.key = key
         self.region = region
 
-    def transcribe(self, pcm: bytes, lang: str) -> Transcript:
+    def transcribe(self, pcm: bytes, lang: str | None) -> Transcript:
         import speech_recognition as sr
 
+        lang = lang or "zh"
         audio = sr.AudioData(pcm, SAMPLE_RATE, 2)
         recognizer = sr.Recognizer()
         started = time.monotonic()
@@ -196,4 +302,9 @@ class CloudEngine:
         except sr.RequestError as exc:
             raise EngineUnavailable(f"the {self.name} recogniser cannot be reached: {exc}") from exc
         log.debug("cloud recognition took %.2fs", time.monotonic() - started)
-        return Transcript(text=text, confidence=float(confidence), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE)
+        if lang == "zh":
+            text = simplified_chinese(text)
+        return Transcript(
+            text=text, confidence=float(confidence), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE,
+            raw_text=text, language=lang,
+        )  # fmt: skip

@@ -28,3 +28,15 @@ class SilentAudio(SpeechError):
 class EngineUnavailable(SpeechError):
     """No engine serves this language, or its model is missing; the message names the
     setting to fill."""
+
+
+class SpeechBusy(SpeechError):
+    """Every worker is busy and the queue is full: ask for a moment."""
+
+
+class SpeechTimeout(SpeechError):
+    """The note took longer than VOICE_NOTE_TIMEOUT_SECONDS; its worker was replaced."""
+
+
+class WorkerCrashed(SpeechError):
+    """A speech worker died on this note twice; the pool was rebuilt each time."""

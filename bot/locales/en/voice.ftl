@@ -1,11 +1,15 @@
 voice-listening = 👂 Got your voice note, listening…
 voice-heard = I heard: "{ $text }". Is that right?
-voice-retry = OK, please say it again, or tap a button below.
+voice-heard-unsure = I'm not sure I heard you well. I heard: "{ $text }". Is that right?
+voice-heard-plain = I heard: "{ $text }".
+voice-retry = OK, please hold the microphone button and say it again. Or tap the button below: your doctor listens to your voice note and calls you back.
 voice-unclear = Sorry, I couldn't make out that voice note. Say it again, tap a button, or ask your family doctor to call you back.
-voice-silent = That voice note seems silent. Hold the microphone button and speak again.
+voice-silent = Sorry, I could not hear you. Hold the microphone button, come a little closer and speak again.
 voice-too-long = That voice note is too long (at most { $seconds } seconds). Please say briefly what you need.
 voice-too-large = That file is too large. Please send a shorter voice note.
 voice-unsupported = I can't open that kind of file. Please hold the microphone button and speak.
 voice-no-engine = Sorry, I can't understand voice notes in this language yet. Tap a button, or ask your family doctor to call you back; your voice note goes to them.
 voice-busy = I'm still listening to your previous voice note, one moment.
+voice-queue-full = One moment, please: many voice notes are coming in right now. Send it again in a minute, or tap the button and your doctor listens to it and calls you back.
+voice-failed = Sorry, I couldn't finish listening to that voice note. Please say it again, or tap the button and your doctor listens to it and calls you back.
 btn-voice-callback = ☎️ Doctor, listen and call me

@@ -1,11 +1,15 @@
 voice-listening = 👂 收到语音，正在听……
 voice-heard = 我听到的是：“{ $text }”，对吗？
-voice-retry = 好的，请再说一遍，或者点下面的按钮。
+voice-heard-unsure = 我不太确定听清了。我听到的是：“{ $text }”，对吗？
+voice-heard-plain = 我听到的是：“{ $text }”。
+voice-retry = 好的，请按住话筒再说一遍。也可以点下面的按钮，请医生听您的语音，给您回电。
 voice-unclear = 抱歉，这段语音我没听清。可以再说一遍，点按钮，或者请家庭医生给您回电。
-voice-silent = 这段语音好像没有声音。请按住话筒按钮再说一遍。
+voice-silent = 抱歉，我没听到您说话。请按住话筒按钮，靠近一点再说一遍。
 voice-too-long = 语音太长了（最多 { $seconds } 秒）。请简短地说您需要什么。
 voice-too-large = 这个文件太大了。请发一段短一点的语音。
 voice-unsupported = 这种文件我打不开。请直接按住话筒按钮说话。
 voice-no-engine = 抱歉，现在还听不懂这种语言的语音。您可以点按钮，或者请家庭医生给您回电，语音会一起转给医生。
 voice-busy = 我还在听您上一条语音，请稍等。
+voice-queue-full = 请稍等一会儿，现在发语音的人比较多。过一分钟再发一次，或者点按钮请医生听您的语音并回电。
+voice-failed = 抱歉，这段语音我没能听完。请再说一遍，或者点按钮请医生听您的语音并回电。
 btn-voice-callback = ☎️ 请医生听语音并回电
