@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -26,8 +27,6 @@ PROFILE_FIELDS = {
     "voice_replies",
     "language",
 }
-_CN_DIGITS = {"零": "0", "〇": "0", "○": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
-              "六": "6", "七": "7", "八": "8", "九": "9"}  # fmt: skip
 
 
 async def get_resident(session: AsyncSession, telegram_id: int) -> Resident | None:
@@ -99,18 +98,29 @@ def normalise_phone(text: str) -> str | None:
 
 
 def parse_birth_year(text: str, today: date) -> int | None:
-    """1948, 48年, 一九四八, 1948年, or an age (78岁, "I am 78")."""
-    raw = (text or "").strip()
-    converted = "".join(_CN_DIGITS.get(ch, ch) for ch in raw)
+    """A birth year from what residents say: 1948, 48年, 一九四八, 我是四八年的, or an
+    age (七十八岁, 八十, 我今年七十, "I am 78", "78 years old"). Chinese numerals are read
+    whole by cn2an ("七十八" is 78, never 7 and 8)."""
+    import cn2an
+
+    raw = unicodedata.normalize("NFKC", text or "").strip()
+    try:
+        converted = str(cn2an.transform(raw, "cn2an"))
+    except (ValueError, KeyError, TypeError, IndexError):
+        converted = raw
     year: int | None = None
     if m := re.search(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)", converted):
         year = int(m.group(1))
-    elif m := re.fullmatch(r"(\d{2})\s*年?", converted):
+    elif m := re.search(r"(?<!\d)(\d{2})\s*年(?!纪)", converted):
         year = 1900 + int(m.group(1))
-    elif m := re.search(
-        r"(?<!\d)(\d{1,3})\s*(岁|周岁|years?|yrs?)", converted, re.IGNORECASE
-    ) or re.search(r"\b(?:i am|i'm)\s*(\d{1,3})\b", converted, re.IGNORECASE):
+    elif m := re.search(r"(?<!\d)(\d{1,3})\s*(岁|周岁|years?|yrs?)", converted, re.IGNORECASE) or re.search(
+        r"(?:i am|i'm|今年|年纪|年龄)\s*(\d{1,3})(?!\d)", converted, re.IGNORECASE
+    ):
         year = today.year - int(m.group(1))
+    elif m := re.fullmatch(r"(\d{2,3})", converted):
+        number = int(m.group(1))
+        # A bare "78" is an age; "48" from someone born in 1948 is ambiguous and asked again.
+        year = today.year - number if 50 <= number <= 120 else None
     if year is None or not today.year - 120 <= year <= today.year:
         return None
     return year
