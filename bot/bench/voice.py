@@ -61,7 +61,7 @@ async def bench_voice_to_reply(notes: int = 10) -> dict[str, float]:
         await api.start()
         settings = Settings(_env_file=None, state_dir=Path(tmp))  # type: ignore[call-arg]
         clock = FixedClock(datetime(2026, 11, 23, 0, 0, tzinfo=UTC))
-        app = await build_app(settings, bot=build_bot(settings, api_base=api.base_url), clock=clock)
+        app = await build_app(settings, bot=build_bot(settings, api_base=api.base_url), clock=clock, seed_demo=True)
         engine = create_engine(settings.effective_database_url)
         async with create_sessionmaker(engine)() as session:
             resident = await get_or_create_resident(session, telegram_id=42, chat_id=42, language="en", clock=clock)

@@ -10,3 +10,5 @@ callback-no-doctor = ☎️ The centre's doctor on duty has been asked to call y
 callback-need-profile = Please finish your profile first (/start) so that a doctor can call you.
 emergency-alerted-doctor = your family doctor
 emergency-alerted-both = your family doctor and your emergency contact
+callback-requested-team = ☎️ { $doctor }'s team has been asked to call you back. Please keep your phone on.
+callback-not-queued = Sorry, we could not reach a doctor just now. Please call the centre on { $phone }.

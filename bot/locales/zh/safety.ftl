@@ -10,3 +10,5 @@ callback-no-doctor = ☎️ 已经请社区中心的值班医生给您回电，�
 callback-need-profile = 请先完成资料（/start），医生才能给您回电。
 emergency-alerted-doctor = 您的家庭医生
 emergency-alerted-both = 您的家庭医生和紧急联系人
+callback-requested-team = ☎️ { $doctor } 医生的团队会给您回电，请保持电话畅通。
+callback-not-queued = 抱歉，现在没能联系上医生。请直接打社区中心电话 { $phone }。
