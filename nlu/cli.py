@@ -15,10 +15,16 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, argparse._SubPar
     parse = nsub.add_parser("parse", help="JSON lines in (text, optional now), parses out")
     parse.add_argument("--now", help="ISO-8601 reference time for lines without their own")
     parse.set_defaults(handler=cmd_parse)
-    evaluate = nsub.add_parser("evaluate", help="accuracy on the held-out set")
-    evaluate.add_argument("--file", default=None)
-    evaluate.add_argument("--min-intent-accuracy", type=float, default=0.95)
-    evaluate.add_argument("--min-emergency-recall", type=float, default=1.0)
+    evaluate = nsub.add_parser("evaluate", help="scores on the frozen evaluation sets, each on its own")
+    evaluate.add_argument("--set", action="append", choices=("team", "dev_a", "dev_b", "blind_c", "blind_d", "blind_f"),
+                          help="a set to score (repeatable; default all)")  # fmt: skip
+    evaluate.add_argument("--file", default=None, help="score this JSON-lines file instead")
+    evaluate.add_argument("--min-intent-accuracy", type=float, default=None)
+    evaluate.add_argument("--min-service-accuracy", type=float, default=None)
+    evaluate.add_argument("--min-emergency-recall", type=float, default=None,
+                          help="emergencies met with the 120 guidance (emergency or possible_emergency)")  # fmt: skip
+    evaluate.add_argument("--max-hard-false-alarm-rate", type=float, default=None)
+    evaluate.add_argument("--misses", default=None, help="write the misses of non-blind sets into this folder")
     evaluate.add_argument("--rasa-url", default=None)
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(handler=cmd_evaluate)
@@ -132,8 +138,9 @@ def cmd_ci_rasa(args: argparse.Namespace) -> int:
         wait_ready(url)
         print(f"rasa serving after {time.monotonic() - started:.0f}s")
         evaluate = argparse.Namespace(
-            file=None, rasa_url=url, json=False,
-            min_intent_accuracy=args.min_intent_accuracy, min_emergency_recall=args.min_emergency_recall,
+            file=None, set=None, rasa_url=url, json=False, misses=None, min_service_accuracy=None,
+            max_hard_false_alarm_rate=None, min_intent_accuracy=args.min_intent_accuracy,
+            min_emergency_recall=args.min_emergency_recall,
         )  # fmt: skip
         return cmd_evaluate(evaluate)
     finally:

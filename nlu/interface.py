@@ -27,9 +27,11 @@ INTENTS = [
     "change_language",
     "contact_doctor",
     "sign_family_doctor",
+    "report_reading",
     "out_of_scope",
 ]
-URGENCIES = ("emergency", "urgent", "routine")
+URGENCIES = ("emergency", "possible_emergency", "urgent", "routine")
+BENEFICIARIES = ("self", "parent", "spouse", "child", "other")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Parse:
     when: TimeWindow | None = None
     urgency: str = "routine"
     red_flag: str | None = None  # triage category, e.g. "chest_pain", "stroke"
+    reading: Any = None  # nlu.readings.Reading: a home blood pressure or glucose reading
+    beneficiary: str | None = None  # self | parent | spouse | child | other
     backend: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -71,6 +75,8 @@ class Parse:
                 else None
             ),
             "urgency": self.urgency,
+            "reading": self.reading.to_contract() if self.reading is not None else None,
+            "beneficiary": self.beneficiary,
         }
 
 
