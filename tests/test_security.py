@@ -5,6 +5,7 @@ fails on the code before these changes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import stat
 import time
@@ -17,13 +18,24 @@ from sqlalchemy.exc import IntegrityError
 from actions.booking import book, cancel
 from actions.care import accept
 from actions.clock import FixedClock
-from actions.contracts import sign_contract
-from actions.matching import MatchRequest, match
-from actions.models import Booking, CallbackRequest, EmergencyEvent, Outbox, Provider, Rating, Resident, Slot
+from actions.models import (
+    Booking,
+    CallbackRequest,
+    EmergencyEvent,
+    Outbox,
+    Provider,
+    Resident,
+    Slot,
+)
 from actions.providers import set_provider_active, unlink_provider
 from scheduler.outbox import enqueue, message
 from scheduler.sender import Dispatcher, RateLimiter, limits_storage
-from tests.conftest import REDIS_URL, create_postgres_database, drop_postgres_database, make_resident
+from tests.conftest import (
+    REDIS_URL,
+    create_postgres_database,
+    drop_postgres_database,
+    make_resident,
+)
 from tests.harness import running_jiayi
 from tests.test_care_loop import link, quick_booking
 from tests.test_e2e_booking import onboard, sign_with_wang
@@ -102,11 +114,10 @@ async def test_accept_and_cancel_racing_never_resurrect_a_booking_on_postgresql(
                     ids.append((b.id, r.id))
 
             async def one(call):  # type: ignore[no-untyped-def]
+                # The loser of a race is refused; that is the point.
                 async with deps.sessionmaker() as session:
-                    try:
+                    with contextlib.suppress(Exception):
                         await call(session)
-                    except Exception:  # the loser of a race is refused; that is the point
-                        pass
 
             await asyncio.gather(*(
                 coro
