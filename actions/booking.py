@@ -8,16 +8,17 @@ a double tap on confirm book once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from actions.clock import Clock
 from actions.models import Booking, Provider, Resident, ServiceRequest, Slot
+from actions.notify import Notifier
 
 ACTIVE = ("confirmed", "accepted")
 
@@ -36,6 +37,59 @@ class NotYourBooking(Exception):
 
 class BookingNotChangeable(Exception):
     """Past, cancelled, declined or already done."""
+
+
+class TooManyBookings(Exception):
+    """The resident already holds as many open bookings as allowed."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
+
+
+async def open_booking_count(session: AsyncSession, resident_id: int, now: datetime) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Booking)
+            .where(Booking.resident_id == resident_id, Booking.status.in_(ACTIVE), Booking.ends_at > now)
+        )
+        or 0
+    )
+
+
+async def _lock_resident(session: AsyncSession, resident_id: int) -> None:
+    """Serialises one resident's bookings (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already does), so that a cap cannot be passed by two taps at once."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(select(Resident.id).where(Resident.id == resident_id).with_for_update())
+
+
+async def same_service_booking(
+    session: AsyncSession, *, resident_id: int, service_code: str, starts_at: datetime, tz: ZoneInfo
+) -> tuple[Booking, str] | None:
+    """The resident's open booking of the same service on the same day ("day") or in
+    the same week ("week") as `starts_at`, if any."""
+    local = starts_at.astimezone(tz)
+    week_start = datetime.combine(local.date() - timedelta(days=local.weekday()), datetime.min.time(), tz)
+    candidates = (
+        await session.scalars(
+            select(Booking)
+            .where(
+                Booking.resident_id == resident_id,
+                Booking.service_code == service_code,
+                Booking.status.in_(ACTIVE),
+                Booking.starts_at >= week_start,
+                Booking.starts_at < week_start + timedelta(days=7),
+            )
+            .options(selectinload(Booking.provider))
+            .order_by(Booking.starts_at)
+        )
+    ).all()
+    for booking in candidates:
+        if booking.starts_at.astimezone(tz).date() == local.date():
+            return booking, "day"
+    return (candidates[0], "week") if candidates else None
 
 
 @dataclass(frozen=True)
@@ -104,7 +158,7 @@ async def _insert_booking(
     if slot.services is not None and service_code not in slot.services:
         raise SlotUnavailable(slot_id)
     provider = await session.get(Provider, slot.provider_id)
-    if provider is None or service_code not in (provider.services or []):
+    if provider is None or not provider.active or service_code not in (provider.services or []):
         raise SlotUnavailable(slot_id)
     if not await _take_seat(session, slot_id):
         raise SlotUnavailable(slot_id)
@@ -137,12 +191,20 @@ async def book(
     channel: str = "buttons",
     request_text: str | None = None,
     clock: Clock,
+    notifier: Notifier | None = None,
+    max_open: int | None = None,
 ) -> Booking:
-    """Books one seat, or returns the resident's existing booking of this slot."""
+    """Books one seat, or returns the resident's existing booking of this slot. The
+    provider's summary and the reminders are written in the same transaction."""
     existing = await _active_booking(session, resident_id, slot_id)
     if existing is not None:
         return existing
     try:
+        if max_open is not None:
+            await _lock_resident(session, resident_id)
+            count = await open_booking_count(session, resident_id, clock())
+            if count >= max_open:
+                raise TooManyBookings(count)
         booking = await _insert_booking(
             session,
             resident_id=resident_id,
@@ -153,7 +215,12 @@ async def book(
             request_text=request_text,
             clock=clock,
         )
+        if notifier is not None:
+            await notifier.booking_created(session, booking.id)
         await session.commit()
+    except TooManyBookings:
+        await session.rollback()
+        raise
     except IntegrityError:
         # The same resident confirmed twice at once: the other tap's booking stands.
         await session.rollback()
@@ -167,6 +234,11 @@ async def book(
         if existing is not None:
             return existing
         raise
+    except BaseException:
+        await session.rollback()
+        raise
+    if notifier is not None:
+        notifier.wake()
     return booking
 
 
@@ -184,7 +256,14 @@ async def _owned_changeable(
 
 
 async def cancel(
-    session: AsyncSession, *, resident_id: int, booking_id: int, clock: Clock
+    session: AsyncSession,
+    *,
+    resident_id: int,
+    booking_id: int,
+    clock: Clock,
+    notifier: Notifier | None = None,
+    resident_deleted: bool = False,
+    commit: bool = True,
 ) -> Booking:
     booking = await _owned_changeable(session, resident_id, booking_id, clock)
     # The status moves only if it is still active: two cancels free one seat.
@@ -198,15 +277,22 @@ async def cancel(
         await session.rollback()
         raise BookingNotChangeable(booking_id)
     await _free_seat(session, booking.slot_id)
+    if notifier is not None:
+        await notifier.booking_cancelled(session, booking_id, resident_deleted=resident_deleted)
+    if not commit:
+        return booking
     await session.commit()
     await session.refresh(booking)
+    if notifier is not None:
+        notifier.wake()
     return booking
 
 
-async def reschedule(
+async def move_booking(
     session: AsyncSession, *, resident_id: int, booking_id: int, new_slot_id: int, clock: Clock
 ) -> Booking:
-    """Moves a booking to another slot in one transaction: either both happen or neither."""
+    """Within the caller's transaction: a new booking on the new slot, the old one
+    cancelled and its seat freed. Raises (and leaves the rollback to the caller)."""
     old = await _owned_changeable(session, resident_id, booking_id, clock)
     if old.slot_id == new_slot_id:
         return old
@@ -221,21 +307,45 @@ async def reschedule(
             request_text=old.request_text,
             clock=clock,
         )
-        result = await session.execute(
-            update(Booking)
-            .where(Booking.id == booking_id, Booking.status.in_(ACTIVE))
-            .values(status="cancelled", cancelled_at=clock())
-            .execution_options(synchronize_session=False)
+    except IntegrityError:
+        raise SlotUnavailable(new_slot_id) from None
+    result = await session.execute(
+        update(Booking)
+        .where(Booking.id == booking_id, Booking.status.in_(ACTIVE))
+        .values(status="cancelled", cancelled_at=clock())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise BookingNotChangeable(booking_id)
+    await _free_seat(session, old.slot_id)
+    return new
+
+
+async def reschedule(
+    session: AsyncSession,
+    *,
+    resident_id: int,
+    booking_id: int,
+    new_slot_id: int,
+    clock: Clock,
+    notifier: Notifier | None = None,
+) -> Booking:
+    """Moves a booking to another slot in one transaction: either both happen or neither."""
+    old = await _owned_changeable(session, resident_id, booking_id, clock)
+    if old.slot_id == new_slot_id:
+        return old
+    try:
+        new = await move_booking(
+            session, resident_id=resident_id, booking_id=booking_id, new_slot_id=new_slot_id, clock=clock
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise BookingNotChangeable(booking_id)
-        await _free_seat(session, old.slot_id)
+        if notifier is not None:
+            await notifier.booking_rescheduled(session, booking_id, new.id)
         await session.commit()
-    except (SlotUnavailable, BookingNotChangeable, IntegrityError) as exc:
+    except BaseException:
         await session.rollback()
-        if isinstance(exc, IntegrityError):
-            raise SlotUnavailable(new_slot_id) from None
         raise
+    if notifier is not None:
+        notifier.wake()
     return new
 
 

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     duty_chat_id: int | None = None
     booking_horizon_days: int = 14
     max_slots_offered: int = 5
+    # Open (future, not cancelled) bookings one resident may hold at once.
+    max_open_bookings: int = 5
 
     # Understanding. Without RASA_URL the embedded interpreter serves.
     rasa_url: str | None = None
@@ -80,6 +82,28 @@ class Settings(BaseSettings):
     agenda_local_time: str = "07:30"
     rating_delay_hours: int = 3
     staff_telegram_ids: list[int] = []
+    # An emergency alert still undelivered after this many seconds is escalated to
+    # the duty chat.
+    emergency_escalation_seconds: int = 120
+    # Other messages (not emergencies, not call-backs) are given up after this many
+    # hours of failed attempts, and the staff are told.
+    outbox_give_up_hours: int = 24
+    # Outgoing messages: overall and per chat (Telegram allows about 30 a second and
+    # one a second per chat). Shared through Redis when REDIS_URL is set.
+    send_per_second: int = 25
+    send_per_chat_seconds: int = 1
+
+    # Security and privacy.
+    # Updates a person may send: messages and button taps per minute.
+    user_messages_per_minute: int = 20
+    user_taps_per_minute: int = 40
+    # Conversation state (what a person was in the middle of) is forgotten after this.
+    fsm_ttl_hours: int = 24
+    # History past its purpose is deleted: finished bookings, ratings, requests,
+    # emergencies and call-backs after retention_days; sent or given-up messages after
+    # outbox_retention_days.
+    retention_days: int = 365
+    outbox_retention_days: int = 30
 
     log_level: str = "INFO"
 

@@ -18,20 +18,35 @@ from sqlalchemy.ext.asyncio import (
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+def ensure_private_dir(path: Path) -> None:
+    """A directory only its owner can read: the state directory holds the database
+    and the model caches."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    except PermissionError:  # not ours to change (a shared mount): leave it
+        pass
+
+
 def ensure_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(Path(path).parent)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    # Parameters (names, phone numbers, the residents' own words) never appear in
+    # SQL error messages or logs.
     if url.startswith("sqlite"):
         ensure_sqlite_dir(url)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
         _tune_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_async_engine(
+        url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
+    )
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -79,6 +94,10 @@ async def migrate(url: str, revision: str = "head") -> None:
     engines, so it runs in a worker thread."""
     ensure_sqlite_dir(url)
     await asyncio.to_thread(_upgrade, url, revision)
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[-1])
+        if path.name != ":memory:" and path.exists():
+            path.chmod(0o600)
 
 
 async def downgrade(url: str, revision: str = "base") -> None:

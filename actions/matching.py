@@ -103,11 +103,14 @@ async def _candidates(
             .order_by(Slot.starts_at)
         )
     ).all()
+    # Slots the resident holds already, and slots a provider declined for them: a
+    # declined time is not offered to that resident again.
     mine = set(
         (
             await session.scalars(
                 select(Booking.slot_id).where(
-                    Booking.resident_id == resident_id, Booking.status.in_(ACTIVE)
+                    Booking.resident_id == resident_id,
+                    Booking.status.in_((*ACTIVE, "declined")),
                 )
             )
         ).all()

@@ -304,6 +304,8 @@ class CallbackRequest(Base):
     reason: Mapped[str] = mapped_column(String(32))  # urgent | voice | help | other
     voice_file_id: Mapped[str | None] = mapped_column(String(256))
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # Who was asked to call: doctor | team | duty; None while nobody could be.
+    routed_to: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
 
@@ -347,6 +349,14 @@ class Outbox(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(96), unique=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # 0 emergency, 1 call-back, 2 booking change and the rest, 3 reminder: lower first.
+    priority: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    # The resident the message is about (deleting their data deletes it).
+    resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The dispatcher holding the lease while it sends.
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    # When an undelivered emergency alert was passed to the duty chat.
+    escalated_at: Mapped[datetime | None]
 
 
 class BookingEvent(Base):
@@ -360,6 +370,38 @@ class BookingEvent(Base):
     kind: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(16))  # provider | resident | system
     created_at: Mapped[datetime]
+    # A short code, e.g. the reason a provider gave for declining.
+    detail: Mapped[str | None] = mapped_column(String(32))
+
+
+class Proposal(Base):
+    """Another time a provider may propose for a booking. The provider's and the
+    resident's buttons name only the proposal's id: the slot, the booking and who may
+    act on it are read from here, never from the button."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    # candidate (shown to the provider) -> offered (sent to the resident) -> taken;
+    # or withdrawn
+    status: Mapped[str] = mapped_column(String(16), default="candidate")
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class RatingRequest(Base):
+    """A request to rate a finished visit. The star buttons name only its id."""
+
+    __tablename__ = "rating_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), unique=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
 
 
 class Rating(Base):

@@ -1,5 +1,10 @@
 """What the rest of Jiayi tells the notification layer. The care loop implements it
-with a database outbox (scheduler/); each call records what to send and commits."""
+with a database outbox (scheduler/).
+
+Each method adds the rows it renders to the caller's session and does not commit: the
+domain function that changes a booking calls it before its own commit, so the change
+and its notifications are stored together or not at all. After committing, the caller
+calls `wake()`. (`emergency_raised` is the one exception: it commits itself.)"""
 
 from __future__ import annotations
 
@@ -12,18 +17,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 class Notifier(Protocol):
     async def booking_created(self, session: AsyncSession, booking_id: int) -> None: ...
 
-    async def booking_cancelled(self, session: AsyncSession, booking_id: int) -> None: ...
+    async def booking_cancelled(
+        self, session: AsyncSession, booking_id: int, *, resident_deleted: bool = False
+    ) -> None: ...
 
     async def booking_rescheduled(
         self, session: AsyncSession, old_booking_id: int, new_booking_id: int
     ) -> None: ...
+
+    async def booking_accepted(self, session: AsyncSession, booking: Any) -> None: ...
+
+    async def booking_declined(self, session: AsyncSession, booking: Any, reason: str) -> None: ...
+
+    async def booking_finished(self, session: AsyncSession, booking: Any, outcome: str) -> None: ...
+
+    async def proposal_offered(self, session: AsyncSession, proposal: Any) -> None: ...
 
     async def emergency_raised(
         self, session: AsyncSession, event_id: int, *, words: str | None = None, affected: str | None = None,
         reporter: str | None = None,
     ) -> Any: ...
 
-    async def callback_requested(self, session: AsyncSession, callback_id: int) -> None: ...
+    async def callback_requested(self, session: AsyncSession, callback_id: int) -> str | None:
+        """Queues the request for someone who can call: the doctor, else the doctor's
+        team, else the duty chat. Returns who ("doctor", "team", "duty"), or None when
+        nothing could be queued."""
+        ...
 
     async def booking_update(
         self, session: AsyncSession, booking: Any, key: str, buttons: Any = None, **args: str
@@ -34,6 +53,10 @@ class Notifier(Protocol):
     async def rating_due(self, session: AsyncSession, booking: Any) -> bool: ...
 
     async def agenda_due(self, session: AsyncSession, provider: Any, day: date) -> bool: ...
+
+    async def emergency_undelivered(self, session: AsyncSession, row: Any) -> bool: ...
+
+    async def delivery_failed(self, session: AsyncSession, row: Any, error: str) -> None: ...
 
     def wake(self) -> None:
         """Send what is due now rather than at the next tick."""

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from actions.clock import Clock
-from actions.models import Booking, Contract, Provider, ProviderInvite, Resident
+from actions.models import Booking, Contract, Outbox, Provider, ProviderInvite, Resident
 
 # No 0/O or 1/I: codes are read aloud and typed by hand.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -72,6 +72,9 @@ async def redeem_invite(
     )
     provider = await session.get(Provider, invite.provider_id)
     assert provider is not None
+    if not provider.active:
+        await session.rollback()
+        return None
     provider.telegram_id = telegram_id
     provider.chat_id = chat_id
     await session.commit()
@@ -79,7 +82,61 @@ async def redeem_invite(
 
 
 async def provider_by_telegram(session: AsyncSession, telegram_id: int) -> Provider | None:
-    return await session.scalar(select(Provider).where(Provider.telegram_id == telegram_id))
+    """The active provider linked to this account; a deactivated one is nobody."""
+    return await session.scalar(
+        select(Provider).where(Provider.telegram_id == telegram_id, Provider.active.is_(True))
+    )
+
+
+async def _retract_to(session: AsyncSession, chat_id: int | None) -> int:
+    """Nothing still waiting goes to the provider's chat any more."""
+    if chat_id is None:
+        return 0
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.chat_id == chat_id, Outbox.recipient_kind == "provider", Outbox.status == "pending")
+        .values(status="retracted", payload={})
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def unlink_provider(session: AsyncSession, *, provider_code: str) -> int:
+    """Unlinks the provider's Telegram account at once (unused invites are spent too);
+    returns how many waiting messages to them were withdrawn."""
+    provider = await session.scalar(select(Provider).where(Provider.code == provider_code))
+    if provider is None:
+        raise LookupError(provider_code)
+    withdrawn = await _retract_to(session, provider.chat_id)
+    provider.telegram_id = None
+    provider.chat_id = None
+    await _spend_invites(session, provider.id)
+    await session.commit()
+    return withdrawn
+
+
+async def set_provider_active(session: AsyncSession, *, provider_code: str, active: bool) -> int:
+    """Deactivating takes effect on the provider's next tap: they can do nothing, are
+    offered to nobody, and nothing more is sent to them."""
+    provider = await session.scalar(select(Provider).where(Provider.code == provider_code))
+    if provider is None:
+        raise LookupError(provider_code)
+    withdrawn = 0
+    if not active:
+        withdrawn = await _retract_to(session, provider.chat_id)
+        await _spend_invites(session, provider.id)
+    provider.active = active
+    await session.commit()
+    return withdrawn
+
+
+async def _spend_invites(session: AsyncSession, provider_id: int) -> None:
+    from actions.clock import system_clock
+
+    await session.execute(
+        update(ProviderInvite)
+        .where(ProviderInvite.provider_id == provider_id, ProviderInvite.used_at.is_(None))
+        .values(used_at=system_clock())
+    )
 
 
 async def get_provider(session: AsyncSession, provider_id: int) -> Provider | None:

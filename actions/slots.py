@@ -98,3 +98,13 @@ async def ensure_slots(session: AsyncSession, *, start_day: date, days: int, tz:
                 created += 1
     await session.flush()
     return created
+
+
+async def seats_left(session: AsyncSession, slot_id: int) -> int:
+    """Free seats of a slot now (0 when it is gone)."""
+    from sqlalchemy import select
+
+    from actions.models import Slot
+
+    row = (await session.execute(select(Slot.capacity, Slot.booked).where(Slot.id == slot_id))).first()
+    return max(0, row[0] - row[1]) if row is not None else 0

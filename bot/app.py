@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import BotCommand
@@ -24,14 +26,14 @@ from actions.catalog import load_catalog
 from actions.clock import Clock, system_clock
 from actions.community import ensure_seeded
 from actions.config import Settings
-from actions.db import create_engine, create_sessionmaker, migrate
+from actions.db import create_engine, create_sessionmaker, ensure_private_dir, migrate
 from actions.holds import MemorySlotHolds, RedisSlotHolds, SlotHolds
 from actions.notify import Notifier
 from actions.slots import ensure_slots
 from bot.deps import Deps
 from bot.handlers import build_routers
 from bot.i18n import I18n
-from bot.middlewares import ActorMiddleware, DbSessionMiddleware
+from bot.middlewares import ActorMiddleware, DbSessionMiddleware, Throttle, UpdateGuard
 from bot.middlewares.safety import SafetyMiddleware
 from bot.notifier import OutboxNotifier
 from bot.storage import ResilientStorage
@@ -39,6 +41,7 @@ from nlu.factory import build_interpreter
 from nlu.factory import warm_up as warm_up_interpreter
 from nlu.interface import Interpreter
 from scheduler.runner import build_care_loop
+from scheduler.sender import limits_storage
 
 log = logging.getLogger(__name__)
 
@@ -115,20 +118,51 @@ def build_bot(settings: Settings, *, api_base: str | None = None) -> Bot:
     return Bot(token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True))
 
 
-# A conversation left half-way expires after a day: no state kept past its purpose.
-FSM_TTL_SECONDS = 24 * 3600
+class ExpiringMemoryStorage(MemoryStorage):
+    """Conversation state in memory that is forgotten `ttl` after it was last set."""
+
+    def __init__(self, ttl: timedelta, monotonic: Any = time.monotonic) -> None:
+        super().__init__()
+        self.ttl = ttl.total_seconds()
+        self._now = monotonic
+        self._touched: dict[StorageKey, float] = {}
+
+    def _expire(self, key: StorageKey) -> None:
+        touched = self._touched.get(key)
+        if touched is not None and self._now() - touched > self.ttl:
+            self.storage.pop(key, None)
+            self._touched.pop(key, None)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        self._touched[key] = self._now()
+        await super().set_state(key, state)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        self._expire(key)
+        return await super().get_state(key)
+
+    async def set_data(self, key: StorageKey, data: Any) -> None:
+        self._touched[key] = self._now()
+        await super().set_data(key, data)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        self._expire(key)
+        return await super().get_data(key)
 
 
-def build_storage(redis: Redis | None) -> BaseStorage:
+def build_storage(redis: Redis | None, ttl: timedelta = timedelta(hours=24)) -> BaseStorage:
+    """Conversation state, forgotten after `ttl` (a half-finished booking from last
+    week is not resumed, and nothing lingers). In Redis when it is configured, in
+    memory while Redis cannot be reached."""
     if redis is None:
-        return MemoryStorage()
+        return ExpiringMemoryStorage(ttl)
     redis_storage = RedisStorage(
         redis,
         key_builder=DefaultKeyBuilder(prefix="jiayi:fsm", with_destiny=True),
-        state_ttl=FSM_TTL_SECONDS,
-        data_ttl=FSM_TTL_SECONDS,
+        state_ttl=ttl,
+        data_ttl=ttl,
     )
-    return ResilientStorage(redis_storage)
+    return ResilientStorage(redis_storage, ExpiringMemoryStorage(ttl))
 
 
 async def build_app(
@@ -140,14 +174,20 @@ async def build_app(
     notifier: Notifier | None = None,
     speech: Any = None,
     with_care_loop: bool = True,
+    seed_demo: bool = False,
 ) -> App:
+    """`seed_demo` loads the demo community into an empty database: the sandbox and
+    tests ask for it; a real deployment never gets it on its first start."""
+    # The state directory holds the database and the model caches: owner only.
+    ensure_private_dir(settings.state_dir)
+    ensure_private_dir(settings.effective_nlu_cache_dir)
     url = settings.effective_database_url
     await migrate(url)
     engine = create_engine(url)
     sessionmaker = create_sessionmaker(engine)
     tz = settings.tz
     async with sessionmaker() as session:
-        if await ensure_seeded(
+        if seed_demo and await ensure_seeded(
             session, clock=clock, tz=tz, horizon_days=settings.booking_horizon_days
         ):
             log.info("empty database: the demo community was loaded")
@@ -178,7 +218,7 @@ async def build_app(
         speech=speech,
     )
     if notifier is None or with_care_loop:
-        care_loop = build_care_loop(deps, bot)
+        care_loop = build_care_loop(deps, bot, redis)
         if notifier is None:
             deps.notifier = OutboxNotifier(
                 i18n=i18n,
@@ -193,7 +233,15 @@ async def build_app(
     if speech is None:
         deps.speech = build_speech(settings)
 
-    dp = Dispatcher(storage=build_storage(redis), deps=deps)
+    dp = Dispatcher(storage=build_storage(redis, timedelta(hours=settings.fsm_ttl_hours)), deps=deps)
+    group_chats = {c for c in (settings.duty_chat_id, *settings.staff_telegram_ids) if c is not None and c < 0}
+    dp.update.outer_middleware(UpdateGuard(group_chats))
+    dp.update.outer_middleware(
+        Throttle(
+            limits_storage(settings.redis_url), i18n,
+            messages_per_minute=settings.user_messages_per_minute, taps_per_minute=settings.user_taps_per_minute,
+        )
+    )  # fmt: skip
     # Safety first: triage answers a red flag before the database is touched.
     dp.update.outer_middleware(SafetyMiddleware(deps))
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))

@@ -72,17 +72,34 @@ class EmergencyAck(CallbackData, prefix="sos"):
 
 
 class ProviderAction(CallbackData, prefix="pv"):
-    """A provider's button on a booking: accept | propose | decline | done | noshow."""
+    """A provider's button on a booking: accept | propose | decline | done | noshow,
+    and back (the decision buttons again)."""
 
     action: str
     booking_id: int
 
 
-class ProposalPick(CallbackData, prefix="pp"):
-    """A provider picks another time to propose (slot), or a resident answers it."""
+class DeclineReason(CallbackData, prefix="dr"):
+    """Why a provider cannot take a booking (one of actions.care.DECLINE_REASONS)."""
 
     booking_id: int
-    slot_id: int
+    reason: str
+
+
+class DecisionConfirm(CallbackData, prefix="dc"):
+    """The read-back of a provider's decision: decline (with its reason), done or
+    no-show. The booking and the provider are checked again when it is tapped."""
+
+    booking_id: int
+    action: str
+    reason: str = ""
+
+
+class ProposalPick(CallbackData, prefix="pp"):
+    """A provider picks a proposed time, or a resident takes it. The button names the
+    stored proposal only: its booking and slot are read from the database."""
+
+    proposal_id: int
     by: str  # provider | resident
 
 
@@ -91,7 +108,9 @@ class CallbackDone(CallbackData, prefix="cbd"):
 
 
 class RatingPick(CallbackData, prefix="rate"):
-    booking_id: int
+    """A star on a stored rating request (its id, never the booking's)."""
+
+    request_id: int
     score: int  # 1..5, 0 = skip the comment
 
 

@@ -46,11 +46,50 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, argparse._SubPar
     inv.set_defaults(handler=cmd_provider_invite)
     lst = psub.add_parser("list", help="list providers and whether they are linked")
     lst.set_defaults(handler=cmd_provider_list)
+    for name, help_text in (
+        ("unlink", "unlink the provider's Telegram account at once (waiting messages to them are withdrawn)"),
+        ("deactivate", "the provider can do nothing and is offered to nobody, at once"),
+        ("activate", "undo deactivate"),
+    ):
+        access = psub.add_parser(name, help=help_text)
+        access.add_argument("code", help="the provider's code, e.g. dr_wang")
+        access.set_defaults(handler=cmd_provider_access, access=name)
+
+
+class UnsafeSettings(Exception):
+    """Settings Jiayi refuses to run with; the message says what to change."""
+
+
+def check_run_settings(settings: Settings) -> None:
+    """Refuses what would expose the bot or its data: a webhook anyone can post to,
+    and the sandbox (no BOT_TOKEN) pointed at a real deployment's database."""
+    if settings.bot_token is None:
+        if settings.database_url or settings.webhook_url:
+            raise UnsafeSettings(
+                "BOT_TOKEN is not set, so `jiayi run` would start the offline sandbox, but "
+                "DATABASE_URL or WEBHOOK_URL is set: the sandbox never runs against a real "
+                "deployment. Set BOT_TOKEN, or unset DATABASE_URL and WEBHOOK_URL to try the "
+                "sandbox on its own database."
+            )
+        return
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+        if len(secret) < 16 or not all(c.isalnum() or c in "_-" for c in secret) or len(secret) > 256:
+            raise UnsafeSettings(
+                "WEBHOOK_URL is set but WEBHOOK_SECRET is missing or weak: set WEBHOOK_SECRET to "
+                "16-256 letters, digits, '_' or '-' (Telegram sends it with every update, and "
+                "updates without it are refused)."
+            )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     _logging(settings)
+    try:
+        check_run_settings(settings)
+    except UnsafeSettings as exc:
+        print(f"jiayi: {exc}", file=sys.stderr)
+        return 2
     if settings.bot_token is None:
         return asyncio.run(_run_sandbox(settings, chat=not args.no_chat, port=args.sandbox_port))
     if settings.webhook_url:
@@ -72,19 +111,30 @@ async def _run_polling(settings: Settings) -> int:
     return 0
 
 
-async def _run_webhook(settings: Settings) -> int:
+def build_webhook_app(app, settings: Settings):  # type: ignore[no-untyped-def]
+    """The webhook endpoint: every request must carry the secret (compared in constant
+    time); anything else gets 401 and never reaches the bot."""
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    if settings.webhook_secret is None or not settings.webhook_secret.get_secret_value():
+        raise UnsafeSettings("a webhook needs WEBHOOK_SECRET")
+    secret = settings.webhook_secret.get_secret_value()
+    web_app = web.Application(client_max_size=1024 * 1024)
+    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(web_app, path="/webhook")
+    setup_application(web_app, app.dp, bot=app.bot)
+    return web_app
+
+
+async def _run_webhook(settings: Settings) -> int:
     from aiohttp import web
 
     from bot.app import build_app, set_commands
 
+    check_run_settings(settings)
     app = await build_app(settings)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    web_app = web.Application()
-    SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(
-        web_app, path="/webhook"
-    )
-    setup_application(web_app, app.dp, bot=app.bot)
+    web_app = build_webhook_app(app, settings)
     await set_commands(app.bot)
     await app.bot.set_webhook(settings.webhook_url.rstrip("/") + "/webhook", secret_token=secret)  # type: ignore[union-attr]
     await app.start_background()
@@ -108,7 +158,7 @@ async def _run_sandbox(settings: Settings, *, chat: bool, port: int) -> int:
     api = LocalBotAPI()
     await api.start(port=port)
     log.info("sandbox: a local Bot API server runs at %s (no Telegram needed)", api.base_url)
-    app = await build_app(settings, bot=build_bot(settings, api_base=api.base_url))
+    app = await build_app(settings, bot=build_bot(settings, api_base=api.base_url), seed_demo=True)
     await set_commands(app.bot)
     await app.start_background()
     # One person at a terminal: updates in order, so the chat shows each answer before
@@ -193,6 +243,36 @@ def cmd_provider_invite(args: argparse.Namespace) -> int:
     return asyncio.run(invite())
 
 
+def cmd_provider_access(args: argparse.Namespace) -> int:
+    settings = load_settings()
+
+    async def change() -> int:
+        from actions.db import create_engine, create_sessionmaker, migrate
+        from actions.providers import set_provider_active, unlink_provider
+
+        await migrate(settings.effective_database_url)
+        engine = create_engine(settings.effective_database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                try:
+                    if args.access == "unlink":
+                        withdrawn = await unlink_provider(session, provider_code=args.code)
+                    else:
+                        withdrawn = await set_provider_active(
+                            session, provider_code=args.code, active=args.access == "activate"
+                        )
+                except LookupError:
+                    print(f"unknown provider code: {args.code} (see `jiayi provider list`)", file=sys.stderr)
+                    return 2
+        finally:
+            await engine.dispose()
+        done = {"unlink": "unlinked", "deactivate": "deactivated", "activate": "activated"}[args.access]
+        print(f"{args.code}: {done}; {withdrawn} waiting messages withdrawn")
+        return 0
+
+    return asyncio.run(change())
+
+
 def cmd_provider_list(args: argparse.Namespace) -> int:
     settings = load_settings()
 
@@ -206,7 +286,8 @@ def cmd_provider_list(args: argparse.Namespace) -> int:
             async with create_sessionmaker(engine)() as session:
                 for p in await list_providers(session):
                     linked = "linked" if p.telegram_id else "-"
-                    print(f"{p.code:14} {p.role:16} {p.name_zh:6} {p.name_en:14} {linked}")
+                    active = "" if p.active else "  (deactivated)"
+                    print(f"{p.code:14} {p.role:16} {p.name_zh:6} {p.name_en:14} {linked}{active}")
         finally:
             await engine.dispose()
         return 0

@@ -1,8 +1,9 @@
 """The Notifier the rest of Jiayi calls (actions.notify.Notifier): each event becomes
-rows in the outbox, rendered in the recipient's language with their buttons, written in
-the caller's session and committed; the care loop is woken so that urgent rows go out
-within seconds. It lives with the Telegram layer because it renders Telegram messages;
-the scheduler calls it through the protocol and never imports it."""
+rows in the outbox, rendered in the recipient's language with their buttons, added to
+the caller's session. The domain function that changed a booking commits them with the
+change and then wakes the care loop, so urgent rows go out within seconds. It lives
+with the Telegram layer because it renders Telegram messages; the scheduler calls it
+through the protocol and never imports it."""
 
 from __future__ import annotations
 
@@ -12,16 +13,25 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.booking import booking_summary, get_booking, provider_bookings
-from actions.care import record_event
+from actions.callbacks import open_callbacks
+from actions.care import create_rating_request
 from actions.catalog import Catalog
 from actions.clock import Clock
 from actions.contracts import contracted_doctor, doctor_team
-from actions.models import CallbackRequest, EmergencyEvent, Provider, Resident
+from actions.models import CallbackRequest, EmergencyEvent, Outbox, Provider, Resident, Slot
 from bot import notice_texts as render
-from bot.callbacks import BookingAction, CallbackDone, ProviderAction, RatingPick
+from bot.callbacks import (
+    BookingAction,
+    CallbackDone,
+    ProposalPick,
+    ProviderAction,
+    RatingPick,
+    ServicePick,
+)
 from bot.format import format_date, format_when, provider_name
 from bot.i18n import I18n
 from scheduler.outbox import enqueue, message, retract
@@ -46,6 +56,24 @@ class EmergencyNotice:
         return self.doctor is not None or self.team or self.duty
 
 
+def decision_buttons(i18n: I18n, lang: str, booking_id: int) -> list[list[tuple[str, str]]]:
+    """A provider's buttons on a new booking: accept, propose another time, decline."""
+    t = i18n.translator(lang)
+    return [
+        [(t("btn-accept"), ProviderAction(action="accept", booking_id=booking_id).pack()),
+         (t("btn-propose"), ProviderAction(action="propose", booking_id=booking_id).pack())],
+        [(t("btn-provider-decline"), ProviderAction(action="decline", booking_id=booking_id).pack())],
+    ]  # fmt: skip
+
+
+def outcome_buttons(i18n: I18n, lang: str, booking_id: int, stamp: str) -> list[tuple[str, str]]:
+    """One agenda row: done / no-show for the booking at `stamp`."""
+    return [
+        (f"{stamp} {i18n.t(lang, 'btn-done')}", ProviderAction(action="done", booking_id=booking_id).pack()),
+        (f"{stamp} {i18n.t(lang, 'btn-no-show')}", ProviderAction(action="noshow", booking_id=booking_id).pack()),
+    ]
+
+
 class OutboxNotifier:
     def __init__(
         self,
@@ -68,25 +96,36 @@ class OutboxNotifier:
         self.offsets = reminder_offsets_hours
         self.wake = wake
 
+    def _names(self, booking: Any, lang: str) -> dict[str, str]:
+        return {
+            "provider": provider_name(booking.provider, lang),
+            "service": self.catalog.get(booking.service_code).name(lang),
+            "when": format_when(self.i18n, lang, booking.starts_at, self.tz),
+        }
+
     # ------------------------------------------------------------------ bookings
 
-    async def _provider_notice(self, session: AsyncSession, booking_id: int, kind: str, headline_key: str, **args: str) -> None:
+    async def _provider_notice(
+        self, session: AsyncSession, booking_id: int, kind: str, headline_key: str, *, resident_deleted: bool = False, **args: str
+    ) -> None:
         summary = await booking_summary(session, booking_id, tz=self.tz, clock=self.clock)
-        if summary.provider_chat_id is None:
+        provider = await session.get(Provider, summary.provider_id)
+        if summary.provider_chat_id is None or provider is None or not provider.active:
             return
         lang = summary.provider_language
-        text = render.booking_summary_text(
-            self.i18n, self.catalog, self.tz, lang, summary, self.i18n.t(lang, headline_key, id=str(booking_id), **args)
-        )
-        buttons = None
-        if kind == "provider_summary":
-            t = self.i18n.translator(lang)
-            buttons = [
-                [(t("btn-accept"), ProviderAction(action="accept", booking_id=booking_id).pack()),
-                 (t("btn-propose"), ProviderAction(action="propose", booking_id=booking_id).pack())],
-                [(t("btn-provider-decline"), ProviderAction(action="decline", booking_id=booking_id).pack())],
-            ]  # fmt: skip
+        headline = self.i18n.t(lang, headline_key, id=str(booking_id), **args)
+        if resident_deleted:
+            # The resident asked for their data to be deleted: which visit, not who.
+            text = self.i18n.t(
+                lang, "summary-cancelled-deleted", id=str(booking_id),
+                service=self.catalog.get(summary.service_code).name(lang),
+                when=format_when(self.i18n, lang, summary.starts_at, self.tz),
+            )  # fmt: skip
+        else:
+            text = render.booking_summary_text(self.i18n, self.catalog, self.tz, lang, summary, headline)
+        buttons = decision_buttons(self.i18n, lang, booking_id) if kind == "provider_summary" else None
         now = self.clock()
+        resident_id = None if resident_deleted else await _resident_of(session, booking_id)
         await enqueue(
             session,
             kind=kind,
@@ -97,6 +136,7 @@ class OutboxNotifier:
             now=now,
             booking_id=booking_id,
             dedupe_key=f"{kind}:{booking_id}",
+            resident_id=resident_id,
         )
 
     async def _reminders(self, session: AsyncSession, booking_id: int) -> None:
@@ -129,19 +169,18 @@ class OutboxNotifier:
                 now=now,
                 booking_id=booking_id,
                 dedupe_key=f"reminder:{booking_id}:{hours}",
+                resident_id=resident.id,
             )
 
     async def booking_created(self, session: AsyncSession, booking_id: int) -> None:
         await self._provider_notice(session, booking_id, "provider_summary", "summary-new")
         await self._reminders(session, booking_id)
-        await session.commit()
-        self.wake()
 
-    async def booking_cancelled(self, session: AsyncSession, booking_id: int) -> None:
+    async def booking_cancelled(self, session: AsyncSession, booking_id: int, *, resident_deleted: bool = False) -> None:
         await retract(session, booking_id=booking_id, kinds=REMINDER_KINDS)
-        await self._provider_notice(session, booking_id, "provider_cancelled", "summary-cancelled")
-        await session.commit()
-        self.wake()
+        await self._provider_notice(
+            session, booking_id, "provider_cancelled", "summary-cancelled", resident_deleted=resident_deleted
+        )
 
     async def booking_rescheduled(self, session: AsyncSession, old_booking_id: int, new_booking_id: int) -> None:
         await retract(session, booking_id=old_booking_id, kinds=REMINDER_KINDS)
@@ -158,8 +197,6 @@ class OutboxNotifier:
         else:
             await self._provider_notice(session, new_booking_id, "provider_summary", "summary-new")
         await self._reminders(session, new_booking_id)
-        await session.commit()
-        self.wake()
 
     # ------------------------------------------------------------------ care
 
@@ -173,14 +210,57 @@ class OutboxNotifier:
         text = self.i18n.t(resident.language, key, **args)
         await enqueue(
             session, kind="booking_update", chat_id=resident.chat_id, recipient_kind="resident",
-            payload=message(text, buttons), due_at=now, now=now, booking_id=booking.id,
+            payload=message(text, buttons), due_at=now, now=now, booking_id=booking.id, resident_id=resident.id,
         )  # fmt: skip
-        await session.commit()
-        self.wake()
+
+    async def booking_accepted(self, session: AsyncSession, booking: Any) -> None:
+        lang = booking.resident.language
+        await self.booking_update(session, booking, "resident-accepted", **self._names(booking, lang))
+
+    async def booking_declined(self, session: AsyncSession, booking: Any, reason: str) -> None:
+        await retract(session, booking_id=booking.id, kinds=REMINDER_KINDS)
+        lang = booking.resident.language
+        rebook = [[(self.i18n.t(lang, "btn-rebook"), ServicePick(code=booking.service_code).pack())]]
+        await self.booking_update(
+            session, booking, "resident-declined", rebook,
+            reason=self.i18n.t(lang, f"decline-reason-{reason}"), **self._names(booking, lang),
+        )  # fmt: skip
+
+    async def booking_finished(self, session: AsyncSession, booking: Any, outcome: str) -> None:
+        """Marked done or no-show: reminders still waiting are withdrawn; a done visit
+        is asked for a rating."""
+        await retract(session, booking_id=booking.id, kinds=REMINDER_KINDS)
+        if outcome == "done":
+            fresh = await get_booking(session, booking.id)
+            if fresh is not None and not fresh.resident.unreachable:
+                await self.rating_due(session, fresh)
+
+    async def proposal_offered(self, session: AsyncSession, proposal: Any) -> None:
+        booking = await get_booking(session, proposal.booking_id)
+        slot = await session.get(Slot, proposal.slot_id)
+        if booking is None or slot is None:
+            return
+        lang = booking.resident.language
+        names = self._names(booking, lang)
+        buttons = [
+            [(self.i18n.t(lang, "btn-take-proposal"), ProposalPick(proposal_id=proposal.id, by="resident").pack())],
+            [(self.i18n.t(lang, "btn-keep-looking"), BookingAction(action="resched", booking_id=booking.id).pack())],
+        ]
+        await self.booking_update(
+            session, booking, "resident-proposal", buttons,
+            provider=names["provider"], service=names["service"], old_when=names["when"],
+            when=format_when(self.i18n, lang, slot.starts_at, self.tz),
+        )  # fmt: skip
 
     async def rating_due(self, session: AsyncSession, booking: Any) -> bool:
         """Queues the five-star rating request for a finished visit (once per booking).
-        The caller commits."""
+        The request is stored; the stars name only its id. The caller commits."""
+        request = await create_rating_request(session, booking=booking, clock=self.clock)
+        if request is None:
+            return False
+        # The visit is over: a reminder still waiting for it would only confuse.
+        await retract(session, booking_id=booking.id, kinds=REMINDER_KINDS)
+        await session.flush()
         resident, provider = booking.resident, booking.provider
         lang = resident.language
         text = self.i18n.t(
@@ -193,11 +273,9 @@ class OutboxNotifier:
         now = self.clock()
         row = await enqueue(
             session, kind="rating_request", chat_id=resident.chat_id, recipient_kind="resident",
-            payload=message(text, rating_buttons(booking.id)), due_at=now, now=now, booking_id=booking.id,
-            dedupe_key=f"rating:{booking.id}",
+            payload=message(text, rating_buttons(request.id)), due_at=now, now=now, booking_id=booking.id,
+            dedupe_key=f"rating:{booking.id}", resident_id=resident.id,
         )  # fmt: skip
-        if row is not None:
-            await record_event(session, booking_id=booking.id, kind="rating_requested", actor="system", clock=self.clock)
         return row is not None
 
     async def agenda_due(self, session: AsyncSession, provider: Provider, day: date) -> bool:
@@ -230,9 +308,8 @@ class OutboxNotifier:
             await enqueue(
                 session, kind="followup", chat_id=staff_id, recipient_kind="staff", payload=message(text),
                 due_at=now, now=now, dedupe_key=f"followup:{outcome.follow_up.id}:{staff_id}",
+                resident_id=booking.resident_id,
             )  # fmt: skip
-        await session.commit()
-        self.wake()
 
     # ------------------------------------------------------------------ safety
 
@@ -275,6 +352,7 @@ class OutboxNotifier:
             await enqueue(
                 session, kind="emergency_alert", chat_id=chat_id, recipient_kind="provider",
                 payload=message(text), due_at=now, now=now, dedupe_key=f"emergency:{event_id}:{suffix}",
+                resident_id=resident.id if resident is not None else None,
             )  # fmt: skip
         if resident is not None and resident.emergency_contact_chat_id:
             lang = resident.language
@@ -285,6 +363,7 @@ class OutboxNotifier:
             await enqueue(
                 session, kind="emergency_alert", chat_id=resident.emergency_contact_chat_id, recipient_kind="contact",
                 payload=message(text), due_at=now, now=now, dedupe_key=f"emergency:{event_id}:contact",
+                resident_id=resident.id,
             )  # fmt: skip
             notice.contact_told = True
         if resident is not None:
@@ -317,37 +396,99 @@ class OutboxNotifier:
         lines.append(t("alert-emergency-told"))
         return "\n".join(lines)
 
-    async def callback_requested(self, session: AsyncSession, callback_id: int) -> None:
+    async def callback_requested(self, session: AsyncSession, callback_id: int) -> str | None:
+        """To the doctor when their account is linked; else to every linked member of
+        the doctor's team; else to the duty chat. Returns who, or None when nobody
+        could be queued (then the resident must not be told it was passed on)."""
         callback = await session.get(CallbackRequest, callback_id)
-        if callback is None or callback.provider_id is None:
-            return
-        provider = await session.get(Provider, callback.provider_id)
+        if callback is None:
+            return None
         resident = await session.get(Resident, callback.resident_id)
-        if provider is None or provider.chat_id is None or resident is None:
-            return
+        if resident is None:
+            return None
+        doctor = await session.get(Provider, callback.provider_id) if callback.provider_id else None
+        recipients: list[tuple[int, str]] = []
+        routed: str | None = None
+        if doctor is not None and doctor.active and doctor.chat_id is not None:
+            recipients, routed = [(doctor.chat_id, doctor.language)], "doctor"
+        if not recipients and doctor is not None:
+            team = [p for p in await doctor_team(session, doctor.id) if p.active and p.chat_id is not None]
+            if team:
+                recipients, routed = [(p.chat_id, p.language) for p in team], "team"  # type: ignore[misc]
+        if not recipients and self.duty_chat_id is not None:
+            recipients, routed = [(self.duty_chat_id, "zh")], "duty"
+        if not recipients:
+            return None
         now = self.clock()
-        lang = provider.language
-        age = now.astimezone(self.tz).year - resident.birth_year if resident.birth_year else None
-        line = render.resident_line(self.i18n, lang, resident, age)
-        reason_key = f"callback-reason-{callback.reason}"
-        if reason_key not in self.i18n.keys(lang):
-            reason_key = "callback-reason-other"
-        text = self.i18n.t(lang, "alert-callback", reason=self.i18n.t(lang, reason_key), **line)
-        buttons = [[(self.i18n.t(lang, "btn-callback-done"), CallbackDone(callback_id=callback_id).pack())]]
-        extra = {}
-        if callback.voice_file_id:
-            extra = {"voice_file_id": callback.voice_file_id, "voice_caption": self.i18n.t(lang, "alert-callback-voice")}
-        await enqueue(
-            session, kind="callback_request", chat_id=provider.chat_id, recipient_kind="provider",
-            payload=message(text, buttons, **extra), due_at=now, now=now,
-            dedupe_key=f"callback:{callback_id}:{callback.voice_file_id or ''}"[:96],
-        )  # fmt: skip
-        await session.commit()
-        self.wake()
+        for chat_id, lang in recipients:
+            age = now.astimezone(self.tz).year - resident.birth_year if resident.birth_year else None
+            line = render.resident_line(self.i18n, lang, resident, age)
+            reason_key = f"callback-reason-{callback.reason}"
+            if reason_key not in self.i18n.keys(lang):
+                reason_key = "callback-reason-other"
+            text = self.i18n.t(lang, "alert-callback", reason=self.i18n.t(lang, reason_key), **line)
+            if routed != "doctor" and doctor is not None:
+                text += "\n" + self.i18n.t(lang, "alert-callback-for", doctor=provider_name(doctor, lang))
+            buttons = [[(self.i18n.t(lang, "btn-callback-done"), CallbackDone(callback_id=callback_id).pack())]]
+            extra = {}
+            if callback.voice_file_id:
+                extra = {"voice_file_id": callback.voice_file_id, "voice_caption": self.i18n.t(lang, "alert-callback-voice")}
+            await enqueue(
+                session, kind="callback_request", chat_id=chat_id, recipient_kind="staff" if routed == "duty" else "provider",
+                payload=message(text, buttons, **extra), due_at=now, now=now, resident_id=resident.id,
+                dedupe_key=f"callback:{callback_id}:{chat_id}:{callback.voice_file_id or ''}"[:96],
+            )  # fmt: skip
+        return routed
+
+    async def emergency_undelivered(self, session: AsyncSession, row: Outbox) -> bool:
+        """An emergency alert not delivered in time goes to the duty chat (and, without
+        one, to the centre's staff), with what it said and whom it was for."""
+        targets = [self.duty_chat_id] if self.duty_chat_id is not None else list(self.staff_chat_ids)
+        if not targets:
+            return False
+        now = self.clock()
+        minutes = max(1, int((now - row.created_at).total_seconds() // 60))
+        queued = False
+        lang = "zh"  # the centre's working language
+        for chat_id in targets:
+            who = self.i18n.t(lang, f"recipient-{row.recipient_kind}") if f"recipient-{row.recipient_kind}" in self.i18n.keys(lang) else row.recipient_kind
+            text = self.i18n.t(lang, "alert-emergency-undelivered", minutes=str(minutes), who=who,
+                               text=(row.payload or {}).get("text", ""))  # fmt: skip
+            added = await enqueue(
+                session, kind="emergency_escalation", chat_id=chat_id, recipient_kind="staff",
+                payload=message(text), due_at=now, now=now, dedupe_key=f"escalation:{row.id}:{chat_id}",
+                resident_id=row.resident_id,
+            )  # fmt: skip
+            queued = queued or added is not None
+        return queued
+
+    async def delivery_failed(self, session: AsyncSession, row: Outbox, error: str) -> None:
+        """A message was given up: the centre's staff are told so that someone calls."""
+        if row.recipient_kind == "staff" or row.priority > 2:
+            return
+        targets = list(self.staff_chat_ids) or ([self.duty_chat_id] if self.duty_chat_id is not None else [])
+        resident = await session.get(Resident, row.resident_id) if row.resident_id else None
+        now = self.clock()
+        lang = "zh"  # the centre's working language
+        for chat_id in targets:
+            text = self.i18n.t(
+                lang, "delivery-failed-staff", id=str(row.id), kind=row.kind, error=error[:80],
+                name=resident.name or "" if resident else "—", phone=resident.phone or "" if resident else "—",
+            )  # fmt: skip
+            await enqueue(
+                session, kind="delivery_failed", chat_id=chat_id, recipient_kind="staff", payload=message(text),
+                due_at=now, now=now, dedupe_key=f"undelivered:{row.id}:{chat_id}", resident_id=row.resident_id,
+            )  # fmt: skip
 
 
-def rating_buttons(booking_id: int) -> list[list[tuple[str, str]]]:
-    stars = [("⭐" * n, RatingPick(booking_id=booking_id, score=n).pack()) for n in range(1, 6)]
+async def _resident_of(session: AsyncSession, booking_id: int) -> int | None:
+    from actions.models import Booking
+
+    return await session.scalar(select(Booking.resident_id).where(Booking.id == booking_id))
+
+
+def rating_buttons(request_id: int) -> list[list[tuple[str, str]]]:
+    stars = [("⭐" * n, RatingPick(request_id=request_id, score=n).pack()) for n in range(1, 6)]
     # Five big buttons, best first, one per row: easy to hit, hard to mistake.
     return [[b] for b in reversed(stars)]
 
@@ -356,15 +497,18 @@ async def agenda_text(
     session: AsyncSession, i18n: I18n, catalog: Catalog, tz: ZoneInfo, provider: Provider, day: date
 ) -> tuple[str, list[list[tuple[str, str]]]]:
     """The day's bookings of one provider in time order, with addresses for home
-    visits, and done / no-show buttons for each."""
+    visits and done / no-show buttons for each, then the open call-backs with a
+    button to mark each one done."""
     lang = provider.language
     start = datetime.combine(day, time(0), tz)
     bookings = await provider_bookings(session, provider_id=provider.id, start=start, end=start + timedelta(days=1))
+    callbacks = await open_callbacks(session, provider.id)
     label = format_date(i18n, lang, day)
+    buttons: list[list[tuple[str, str]]] = []
     if not bookings:
-        return i18n.t(lang, "agenda-empty", date=label), []
-    lines = [i18n.t(lang, "agenda-header", date=label, count=str(len(bookings)))]
-    buttons = []
+        lines = [i18n.t(lang, "agenda-empty", date=label)]
+    else:
+        lines = [i18n.t(lang, "agenda-header", date=label, count=str(len(bookings)))]
     for b in bookings:
         resident = b.resident
         age = day.year - resident.birth_year if resident.birth_year else None
@@ -382,10 +526,21 @@ async def agenda_text(
         if b.modality == "home_visit" and resident.address:
             lines.append(i18n.t(lang, "agenda-address", address=resident.address))
         stamp = b.starts_at.astimezone(tz).strftime("%H:%M")
-        buttons.append(
-            [
-                (f"{stamp} {i18n.t(lang, 'btn-done')}", ProviderAction(action="done", booking_id=b.id).pack()),
-                (f"{stamp} {i18n.t(lang, 'btn-no-show')}", ProviderAction(action="noshow", booking_id=b.id).pack()),
-            ]
-        )
+        buttons.append(outcome_buttons(i18n, lang, b.id, stamp))
+    if callbacks:
+        lines.append(i18n.t(lang, "agenda-callbacks-header", count=str(len(callbacks))))
+        for c in callbacks:
+            resident = c.resident
+            reason_key = f"callback-reason-{c.reason}"
+            if reason_key not in i18n.keys(lang):
+                reason_key = "callback-reason-other"
+            lines.append(
+                i18n.t(
+                    lang, "agenda-callback-line", name=resident.name or "", phone=resident.phone or "",
+                    reason=i18n.t(lang, reason_key), since=format_when(i18n, lang, c.created_at, tz),
+                )
+            )  # fmt: skip
+            buttons.append(
+                [(f"☎️ {resident.name or ''} {i18n.t(lang, 'btn-callback-done')}", CallbackDone(callback_id=c.id).pack())]
+            )
     return "\n".join(lines), buttons

@@ -40,6 +40,8 @@ class Booking(StatesGroup):
     choosing_modality = State()
     giving_address = State()
     choosing_slot = State()
+    # The same service is already booked that day or week: book another anyway?
+    confirming_duplicate = State()
     confirming = State()
 
 

@@ -1,5 +1,6 @@
-"""Periodic work: the providers' daily agenda, rating requests, and keeping the slot
-horizon ahead. Each job decides what is due and hands it to the notifier (the
+"""Periodic work: the providers' daily agenda, rating requests, keeping the slot
+horizon ahead, escalating undelivered emergency alerts, and deleting what is past its
+purpose. Each job decides what is due and hands it to the notifier (the
 actions.notify.Notifier protocol), which writes the outbox rows; the dispatcher sends
 them."""
 
@@ -13,7 +14,9 @@ from sqlalchemy import select
 
 from actions.care import bookings_due_for_rating
 from actions.models import Provider
+from actions.retention import apply_retention_policy
 from actions.slots import ensure_slots
+from scheduler.outbox import mark_escalated, purge_finished, undelivered_emergencies
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +25,9 @@ async def send_agendas(deps: Any, loop: Any) -> int:
     today = deps.clock().astimezone(deps.tz).date()
     count = 0
     async with deps.sessionmaker() as session:
-        providers = (await session.scalars(select(Provider).where(Provider.chat_id.is_not(None)))).all()
+        providers = (
+            await session.scalars(select(Provider).where(Provider.chat_id.is_not(None), Provider.active.is_(True)))
+        ).all()
         for provider in providers:
             count += await deps.notifier.agenda_due(session, provider, today)
         await session.commit()
@@ -51,3 +56,32 @@ async def extend_slots(deps: Any) -> int:
         await session.commit()
     log.info("slot horizon extended: %s new slots", created)
     return created
+
+
+async def escalate_emergencies(deps: Any, loop: Any) -> int:
+    """An emergency alert that has not reached its recipient within the escalation
+    time goes to the duty chat as well (the original keeps being retried)."""
+    now = deps.clock()
+    older_than = now - timedelta(seconds=deps.settings.emergency_escalation_seconds)
+    count = 0
+    async with deps.sessionmaker() as session:
+        for row in await undelivered_emergencies(session, older_than=older_than):
+            if await deps.notifier.emergency_undelivered(session, row):
+                count += 1
+            await mark_escalated(session, row.id, now)
+        await session.commit()
+    if count:
+        log.warning("escalated %s undelivered emergency alerts to the duty chat", count)
+        loop.wake()
+    return count
+
+
+async def apply_retention(deps: Any) -> dict[str, int]:
+    settings = deps.settings
+    now = deps.clock()
+    async with deps.sessionmaker() as session:
+        report = await apply_retention_policy(session, before=now - timedelta(days=settings.retention_days))
+        report["outbox"] = await purge_finished(session, before=now - timedelta(days=settings.outbox_retention_days))
+        await session.commit()
+    log.info("retention: %s", ", ".join(f"{k} {v}" for k, v in sorted(report.items())))
+    return report

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -15,7 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler import jobs
-from scheduler.sender import Dispatcher
+from scheduler.sender import Dispatcher, RateLimiter, limits_storage
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +24,24 @@ class CareLoop:
     """`deps` carries settings, sessionmaker, clock, tz and the notifier (an
     actions.notify.Notifier, given by the composition root)."""
 
-    def __init__(self, deps: Any, bot: Bot) -> None:
+    def __init__(self, deps: Any, bot: Bot, redis: Any = None) -> None:
         self.deps = deps
         self.bot = bot
-        self.dispatcher = Dispatcher(bot=bot, sessionmaker=deps.sessionmaker, clock=deps.clock)
+        settings = deps.settings
+        limiter = RateLimiter(
+            settings.send_per_second,
+            settings.send_per_chat_seconds,
+            storage=limits_storage(settings.redis_url),
+            redis=redis,
+        )
+        self.dispatcher = Dispatcher(
+            bot=bot,
+            sessionmaker=deps.sessionmaker,
+            clock=deps.clock,
+            limiter=limiter,
+            give_up_after=timedelta(hours=settings.outbox_give_up_hours),
+            on_give_up=self._undelivered,
+        )
         self.scheduler = AsyncIOScheduler(timezone=deps.tz)
         self._running = False
         self._dispatching = asyncio.Lock()
@@ -54,6 +68,10 @@ class CareLoop:
                 if not self._again:
                     return sent
 
+    async def _undelivered(self, session: Any, row: Any, error: str) -> None:
+        """A message given up: the staff are told (never the text, only what it was)."""
+        await self.deps.notifier.delivery_failed(session, row, error)
+
     async def start(self) -> None:
         settings = self.deps.settings
         hour, minute = (int(x) for x in settings.agenda_local_time.split(":"))
@@ -71,6 +89,14 @@ class CareLoop:
             jobs.extend_slots, CronTrigger(hour=0, minute=5, timezone=self.deps.tz), args=[self.deps],
             id="slots", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
         )  # fmt: skip
+        self.scheduler.add_job(
+            jobs.escalate_emergencies, IntervalTrigger(seconds=20), args=[self.deps, self], id="escalate",
+            max_instances=1, coalesce=True,
+        )  # fmt: skip
+        self.scheduler.add_job(
+            jobs.apply_retention, CronTrigger(hour=3, minute=30, timezone=self.deps.tz), args=[self.deps],
+            id="retention", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
+        )  # fmt: skip
         self.scheduler.start()
         self._running = True
         self.wake()
@@ -81,5 +107,5 @@ class CareLoop:
             self.scheduler.shutdown(wait=False)
 
 
-def build_care_loop(deps: Any, bot: Bot) -> CareLoop:
-    return CareLoop(deps, bot)
+def build_care_loop(deps: Any, bot: Bot, redis: Any = None) -> CareLoop:
+    return CareLoop(deps, bot, redis)

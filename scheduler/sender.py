@@ -1,79 +1,116 @@
 """Sending outbox rows through the Bot API within Telegram's limits: about 30 messages
-a second overall and one a second per chat. A 429 waits `retry_after` and retries;
-a 403 (the person blocked the bot) marks them unreachable instead of retrying."""
+a second overall and one a second per chat. The limits come from the `limits` library
+(moving windows, per key), kept in Redis when it is configured so that several
+processes share one budget. A chat that must wait waits on its own: other chats go on.
+
+A 429 waits `retry_after` and retries. Emergency alerts and call-backs are retried
+until delivered, whatever the error. Other rows are retried with back-off and given up
+only after a configurable horizon (or at once on a 403 or 400), and then the staff are
+told. A dispatcher keeps extending the lease on the rows it claimed while it sends, so
+no other instance takes them over."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections import deque
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.clock import Clock
 from actions.models import Outbox
 from actions.residents import mark_unreachable
-from scheduler.outbox import MAX_ATTEMPTS, claim_due, mark_failed, mark_retry, mark_sent
+from scheduler.outbox import (
+    LEASE,
+    NEVER_GIVE_UP,
+    backoff,
+    claim_due,
+    extend_lease,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+)
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_LIMIT_PER_SECOND = 30
 # A little below Telegram's limit: requests leave in bursts and arrive with jitter.
 GLOBAL_PER_SECOND = 25
-PER_CHAT_INTERVAL = 1.0
+PER_CHAT_SECONDS = 1
+PAUSE_KEY = "jiayi:send:paused_until"
+
+
+def limits_storage(redis_url: str | None) -> Storage:
+    """Redis when configured (shared by every process), else this process's memory."""
+    if redis_url:
+        return RedisStorage("async+" + redis_url, implementation="redispy", key_prefix="jiayi:limits")
+    return MemoryStorage()
 
 
 class RateLimiter:
-    """A sliding one-second window overall, and a minimum gap per chat."""
+    """A moving one-second window overall and one message per `per_chat_seconds` per
+    chat. No lock is held while a chat waits for its turn."""
 
     def __init__(
         self,
         per_second: int = GLOBAL_PER_SECOND,
-        per_chat_interval: float = PER_CHAT_INTERVAL,
-        monotonic: Callable[[], float] = time.monotonic,
+        per_chat_seconds: int = PER_CHAT_SECONDS,
+        *,
+        storage: Storage | None = None,
+        redis: Any = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.per_second = per_second
-        self.per_chat_interval = per_chat_interval
-        self.monotonic = monotonic
+        self.storage = storage or MemoryStorage()
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.overall = RateLimitItemPerSecond(per_second, 1, namespace="jiayi-send")
+        self.per_chat = RateLimitItemPerSecond(1, per_chat_seconds, namespace="jiayi-send-chat")
+        self.redis = redis  # shares a 429 pause between processes
         self.sleep = sleep
-        self._window: deque[float] = deque()
-        self._last: dict[int, float] = {}
         self._paused_until = 0.0
-        self._lock = asyncio.Lock()
 
     def pause(self, seconds: float) -> None:
         """After a 429 nothing is sent for the time Telegram asked for."""
-        self._paused_until = max(self._paused_until, self.monotonic() + seconds)
+        until = time.time() + seconds
+        self._paused_until = max(self._paused_until, until)
+        if self.redis is not None:
+            asyncio.get_running_loop().create_task(self._share_pause(until, seconds))
+
+    async def _share_pause(self, until: float, seconds: float) -> None:
+        with contextlib.suppress(Exception):
+            await self.redis.set(PAUSE_KEY, str(until), px=max(1, int(seconds * 1000)))
+
+    async def _pause_left(self) -> float:
+        until = self._paused_until
+        if self.redis is not None:
+            with contextlib.suppress(Exception):
+                shared = await self.redis.get(PAUSE_KEY)
+                if shared is not None:
+                    until = max(until, float(shared))
+        return until - time.time()
+
+    async def _wait_for(self, item: Any, *keys: str) -> None:
+        while not await self.limiter.hit(item, *keys):
+            stats = await self.limiter.get_window_stats(item, *keys)
+            await self.sleep(min(max(stats.reset_time - time.time(), 0.005), 5.0))
 
     async def acquire(self, chat_id: int) -> None:
-        async with self._lock:
-            while True:
-                now = self.monotonic()
-                while self._window and self._window[0] <= now - 1.0:
-                    self._window.popleft()
-                waits = [self._paused_until - now]
-                if len(self._window) >= self.per_second:
-                    waits.append(self._window[0] + 1.0 - now)
-                last = self._last.get(chat_id)
-                if last is not None:
-                    waits.append(last + self.per_chat_interval - now)
-                wait = max(waits)
-                if wait <= 0:
-                    break
-                await self.sleep(wait)
-            now = self.monotonic()
-            self._window.append(now)
-            self._last[chat_id] = now
-            if len(self._last) > 50_000:
-                cutoff = now - self.per_chat_interval
-                self._last = {c: t for c, t in self._last.items() if t > cutoff}
+        # The chat's own turn first: a chat that must wait holds up nobody else.
+        await self._wait_for(self.per_chat, "chat", str(chat_id))
+        while (left := await self._pause_left()) > 0:
+            await self.sleep(left)
+        await self._wait_for(self.overall, "all")
 
 
 @dataclass
@@ -81,6 +118,7 @@ class SendStats:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    skipped: int = 0
     errors: dict[str, int] = field(default_factory=dict)
 
 
@@ -91,6 +129,9 @@ def _markup(payload: dict) -> InlineKeyboardMarkup | None:  # type: ignore[type-
     return InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=d) for t, d in row] for row in rows]
     )
+
+
+GiveUpHook = Callable[[AsyncSession, Outbox, str], Awaitable[None]]
 
 
 class Dispatcher:
@@ -105,6 +146,8 @@ class Dispatcher:
         limiter: RateLimiter | None = None,
         concurrency: int = 8,
         batch: int = 200,
+        give_up_after: timedelta = timedelta(hours=24),
+        on_give_up: GiveUpHook | None = None,
     ) -> None:
         self.bot = bot
         self.sessionmaker = sessionmaker
@@ -112,30 +155,84 @@ class Dispatcher:
         self.limiter = limiter or RateLimiter()
         self.concurrency = concurrency
         self.batch = batch
+        self.give_up_after = give_up_after
+        self.on_give_up = on_give_up
+        self.owner = uuid.uuid4().hex
         self.stats = SendStats()
+        self._held: set[int] = set()
+        self._lease_until = self.clock()
 
     async def run_once(self) -> int:
         """Sends everything due now; returns how many rows were sent."""
         total = 0
         while True:
             async with self.sessionmaker() as session:
-                rows = await claim_due(session, now=self.clock(), limit=self.batch)
+                rows = await claim_due(session, now=self.clock(), limit=self.batch, owner=self.owner)
             if not rows:
                 return total
-            gate = asyncio.Semaphore(self.concurrency)
-            results = await asyncio.gather(*(self._send_gated(gate, r) for r in rows))
+            self._held = {r.id for r in rows}
+            self._lease_until = self.clock() + LEASE
+            heartbeat = asyncio.create_task(self._heartbeat())
+            try:
+                gate = asyncio.Semaphore(self.concurrency)
+                results = await asyncio.gather(*(self._send_gated(gate, r) for r in rows))
+            finally:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
+                self._held = set()
             total += sum(results)
             if len(rows) < self.batch:
                 return total
+
+    async def _heartbeat(self) -> None:
+        """Keeps the lease alive in real time while a batch is being sent."""
+        while True:
+            await asyncio.sleep(LEASE.total_seconds() / 4)
+            await self._extend()
+
+    async def _extend(self) -> None:
+        if not self._held:
+            return
+        async with self.sessionmaker() as session:
+            self._held = await extend_lease(session, sorted(self._held), owner=self.owner, now=self.clock())
+        self._lease_until = self.clock() + LEASE
+
+    async def _still_ours(self, row: Outbox) -> bool:
+        """Right before a send: the lease is extended when half of it has gone, and a
+        row another dispatcher took over is left to it."""
+        if self.clock() >= self._lease_until - LEASE / 2:
+            await self._extend()
+        return row.id in self._held
 
     async def _send_gated(self, gate: asyncio.Semaphore, row: Outbox) -> bool:
         async with gate:
             return await self._send(row)
 
+    async def _give_up(self, row: Outbox, error: str) -> None:
+        self.stats.failed += 1
+        async with self.sessionmaker() as session:
+            await mark_failed(session, row.id, error)
+            if self.on_give_up is not None:
+                try:
+                    await self.on_give_up(session, row, error)
+                    await session.commit()
+                except Exception:
+                    log.exception("could not tell the staff about undelivered outbox row %s", row.id)
+
+    async def _retry_later(self, row: Outbox, error: str) -> None:
+        self.stats.retried += 1
+        async with self.sessionmaker() as session:
+            await mark_retry(session, row.id, due_at=self.clock() + backoff(row.attempts), error=error)
+
     async def _send(self, row: Outbox) -> bool:
         payload = row.payload or {}
+        critical = row.priority in NEVER_GIVE_UP
         try:
             await self.limiter.acquire(row.chat_id)
+            if not await self._still_ours(row):
+                self.stats.skipped += 1
+                return False
             await self.bot.send_message(row.chat_id, payload.get("text", ""), reply_markup=_markup(payload))
             if payload.get("voice_file_id"):
                 await self.limiter.acquire(row.chat_id)
@@ -149,34 +246,31 @@ class Dispatcher:
                 )
             return False
         except TelegramForbiddenError as exc:
-            self.stats.failed += 1
-            async with self.sessionmaker() as session:
-                await mark_failed(session, row.id, f"403 {exc.message}")
-                if row.recipient_kind == "resident":
-                    await mark_unreachable(session, row.chat_id)
             log.info("recipient unreachable: outbox row %s (%s)", row.id, row.kind)
+            if row.recipient_kind == "resident":
+                async with self.sessionmaker() as session:
+                    await mark_unreachable(session, row.chat_id)
+            if critical:
+                await self._retry_later(row, f"403 {exc.message}")
+            else:
+                await self._give_up(row, f"403 {exc.message}")
             return False
         except TelegramBadRequest as exc:
-            self.stats.failed += 1
-            async with self.sessionmaker() as session:
-                await mark_failed(session, row.id, f"400 {exc.message}")
             log.warning("outbox row %s refused by Telegram: %s", row.id, exc.message)
+            if critical:
+                await self._retry_later(row, f"400 {exc.message}")
+            else:
+                await self._give_up(row, f"400 {exc.message}")
             return False
         except Exception as exc:  # network trouble and the like: back off and retry
             self.stats.errors[type(exc).__name__] = self.stats.errors.get(type(exc).__name__, 0) + 1
-            async with self.sessionmaker() as session:
-                if row.attempts >= MAX_ATTEMPTS:
-                    await mark_failed(session, row.id, repr(exc))
-                    self.stats.failed += 1
-                else:
-                    from datetime import timedelta
-
-                    backoff = timedelta(seconds=2 ** row.attempts)
-                    await mark_retry(session, row.id, due_at=self.clock() + backoff, error=repr(exc))
-                    self.stats.retried += 1
             log.warning("outbox row %s not sent (attempt %s): %s", row.id, row.attempts, type(exc).__name__)
+            if not critical and self.clock() - row.created_at >= self.give_up_after:
+                await self._give_up(row, repr(exc))
+            else:
+                await self._retry_later(row, repr(exc))
             return False
         async with self.sessionmaker() as session:
-            await mark_sent(session, row.id, self.clock())
+            await mark_sent(session, row.id, self.clock(), owner=self.owner)
         self.stats.sent += 1
         return True

@@ -84,6 +84,9 @@ async def running_jiayi(
     api = LocalBotAPI()
     await api.start()
     settings.setdefault("nlu_cache_dir", SHARED_NLU_CACHE)
+    # Simulated people type much faster than people do; the rate-limit tests set their own.
+    settings.setdefault("user_messages_per_minute", 1000)
+    settings.setdefault("user_taps_per_minute", 1000)
     config = Settings(
         _env_file=None,  # type: ignore[call-arg]
         state_dir=state_dir,
@@ -92,7 +95,7 @@ async def running_jiayi(
         centre_phone="010-64221234",
         **settings,
     )
-    app = await build_app(config, bot=build_bot(config, api_base=api.base_url), clock=clock)
+    app = await build_app(config, bot=build_bot(config, api_base=api.base_url), clock=clock, seed_demo=True)
     try:
         async with running_bot(app.dp, app.bot):
             await api.wait_idle()

@@ -13,7 +13,7 @@ from actions.booking import book, cancel
 from actions.contracts import sign_contract
 from actions.db import create_engine, create_sessionmaker
 from actions.matching import MatchRequest, match
-from actions.models import Booking, FollowUp, Outbox, Provider, Rating, Resident
+from actions.models import Booking, FollowUp, Outbox, Provider, Rating, RatingRequest, Resident
 from actions.providers import create_invite
 from scheduler.outbox import claim_due, enqueue, message
 from scheduler.sender import Dispatcher
@@ -46,8 +46,7 @@ async def quick_booking(j, *, days_ahead: int = 2, telegram_id: int = RESIDENT) 
         )  # fmt: skip
         offer = next(o for o in result.offers if o.tier == "family_doctor")
         booking = await book(session, resident_id=resident.id, slot_id=offer.slot_id, service_code="bp_check",
-                             request_text="想量个血压", clock=deps.clock)  # fmt: skip
-        await deps.notifier.booking_created(session, booking.id)
+                             request_text="想量个血压", clock=deps.clock, notifier=deps.notifier)  # fmt: skip
         return booking.id
 
 
@@ -78,8 +77,8 @@ async def test_reminders_go_out_once_at_the_right_time_and_not_after_cancelling(
         # Cancelling retracts the 2-hour reminder.
         async with j.app.deps.sessionmaker() as session:
             resident = (await session.scalars(select(Resident))).one()
-            await cancel(session, resident_id=resident.id, booking_id=booking_id, clock=clock)
-            await j.app.deps.notifier.booking_cancelled(session, booking_id)
+            await cancel(session, resident_id=resident.id, booking_id=booking_id, clock=clock,
+                         notifier=j.app.deps.notifier)  # fmt: skip
         clock.set(starts - timedelta(hours=1))
         before = len(j.api.sent(RESIDENT))
         await j.dispatch()
@@ -186,6 +185,7 @@ async def test_rating_flow_end_to_end_with_a_low_score_follow_up(tmp_path, clock
         await j.say(DOCTOR, "/agenda")
         done_button = next(b for b in j.buttons(DOCTOR) if "已完成" in b)
         await j.tap(DOCTOR, done_button)
+        await j.tap(DOCTOR, next(b for b in j.buttons(DOCTOR) if "确认" in b))
         assert "已标记完成" in j.last_text(DOCTOR)
         await j.dispatch()
         request = j.api.last(RESIDENT)
@@ -220,10 +220,12 @@ async def test_stats_show_satisfaction_match_rate_and_no_shows_to_staff_only(tmp
 
         async with j.app.deps.sessionmaker() as session:
             wang = (await session.scalars(select(Provider).where(Provider.code == "dr_wang"))).one()
-            await mark_outcome(session, booking_id=first, provider_id=wang.id, outcome="done", clock=clock)
+            notifier = j.app.deps.notifier
+            await mark_outcome(session, booking_id=first, provider_id=wang.id, outcome="done", clock=clock, notifier=notifier)
             await mark_outcome(session, booking_id=second, provider_id=wang.id, outcome="no_show", clock=clock)
             booking = await session.get(Booking, first)
-            await rate(session, booking_id=first, resident_id=booking.resident_id, score=4, channel="buttons", clock=clock)
+            request = (await session.scalars(select(RatingRequest).where(RatingRequest.booking_id == first))).one()
+            await rate(session, request_id=request.id, resident_id=booking.resident_id, score=4, channel="buttons", clock=clock)
         sent = await j.say(STAFF, "/stats")
         report = sent[-1].text
         assert "no-shows 1" in report and "mean 4.0" in report and "provider dr_wang" in report
@@ -247,12 +249,18 @@ async def test_provider_declines_or_proposes_and_only_on_their_own_bookings(tmp_
         await j.do(j.api.tap_stale(DOCTOR + 1, summaries[0].message_id, decline_first))
         assert "不是您的" in j.last_text(DOCTOR + 1)
 
-        # Dr Wang declines the first: the resident is told and offered to book again.
+        # Dr Wang declines the first: a reason, a confirmation, then the resident is
+        # told and offered to book again; the buttons are gone from the summary.
         await j.do(j.api.tap_stale(DOCTOR, summaries[0].message_id, decline_first))
+        assert "请选一个原因" in j.last_text(DOCTOR)
+        await j.tap(DOCTOR, "这个时间有别的安排")
+        assert "确定无法接诊" in j.last_text(DOCTOR)
+        await j.tap(DOCTOR, "✖️ 确定无法接诊")
         assert "已拒绝预约" in j.last_text(DOCTOR)
+        assert j.api.markups.get((DOCTOR, summaries[0].message_id)) is None
         await j.dispatch()
         told = j.api.last(RESIDENT)
-        assert "无法" in told.text and told.buttons() == ["📅 重新预约"]
+        assert "无法" in told.text and "这个时间有别的安排" in told.text and told.buttons() == ["📅 重新预约"]
 
         # Dr Wang proposes another time for the second; the resident takes it.
         await j.do(j.api.tap_stale(DOCTOR, summaries[1].message_id, summaries[1].callback_data("🕑 换个时间")))

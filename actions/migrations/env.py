@@ -25,7 +25,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(str(config.get_main_option("sqlalchemy.url")))
+    engine = create_async_engine(str(config.get_main_option("sqlalchemy.url")), hide_parameters=True)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

@@ -199,7 +199,7 @@ async def bench_voice_to_reply(settings: Settings, sets: list[str]) -> dict[str,
     api = LocalBotAPI()
     await api.start()
     clock = FixedClock(NOW)
-    app = await build_app(settings, bot=build_bot(settings, api_base=api.base_url), clock=clock)
+    app = await build_app(settings, bot=build_bot(settings, api_base=api.base_url), clock=clock, seed_demo=True)
     engine = create_engine(settings.effective_database_url)
     async with create_sessionmaker(engine)() as session:
         for chat, lang in ((42, "zh"), (43, "en")):

@@ -1,39 +1,50 @@
 """After the booking: the provider's buttons (accept, propose another time, decline,
 done, no-show), /agenda, call-backs marked done, a resident confirming attendance,
-and ratings with an optional comment. A provider acts only on their own bookings."""
+and ratings with an optional comment. A provider acts only on their own bookings.
+
+A decision's buttons change in place: decline asks for a reason and then for a
+confirmation, done and no-show for a confirmation, and once a decision is made its
+buttons are gone. Every tap is checked again by the domain, so an old or crafted
+button changes nothing it should not."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import care
-from actions.booking import SlotUnavailable, get_booking, reschedule
+from actions.booking import BookingNotChangeable, SlotUnavailable, get_booking
 from actions.callbacks import mark_callback_done
 from actions.matching import MatchRequest, match
 from actions.models import Booking, Provider, Resident
 from bot.callbacks import (
     BookingAction,
     CallbackDone,
+    DecisionConfirm,
+    DeclineReason,
     ProposalPick,
     ProviderAction,
     RatingPick,
-    ServicePick,
 )
 from bot.deps import Deps
 from bot.format import format_when, provider_name
 from bot.i18n import Translate
-from bot.keyboards import inline, one_per_row
-from bot.notifier import agenda_text
+from bot.keyboards import inline
+from bot.notifier import agenda_text, decision_buttons, outcome_buttons
 from bot.states import Rating
 
 log = logging.getLogger(__name__)
+
+Rows = list[list[tuple[str, str]]]
+BOOKING_BUTTONS = (ProviderAction, DeclineReason, DecisionConfirm)
 
 
 def _names(deps: Deps, booking: Booking, lang: str) -> dict[str, str]:
@@ -42,6 +53,46 @@ def _names(deps: Deps, booking: Booking, lang: str) -> dict[str, str]:
         "service": deps.catalog.get(booking.service_code).name(lang),
         "when": format_when(deps.i18n, lang, booking.starts_at, deps.tz),
     }
+
+
+def _rows(msg: Message) -> Rows:
+    markup = msg.reply_markup
+    if markup is None:
+        return []
+    return [[(b.text, b.callback_data or "") for b in row] for row in markup.inline_keyboard]
+
+
+def _booking_of(data: str) -> int | None:
+    for kind in BOOKING_BUTTONS:
+        with contextlib.suppress(Exception):
+            return kind.unpack(data).booking_id
+    return None
+
+
+async def _set_rows(msg: Message, rows: Rows) -> None:
+    with contextlib.suppress(TelegramBadRequest):
+        await msg.edit_reply_markup(reply_markup=inline(rows) if rows else None)
+
+
+async def _replace_booking_rows(msg: Message, booking_id: int, new_rows: Rows) -> None:
+    """The rows about `booking_id` (its decision buttons, or its agenda row) give way
+    to `new_rows`; the message's other rows stay."""
+    out: Rows = []
+    placed = False
+    for row in _rows(msg):
+        if any(_booking_of(data) == booking_id or data.startswith("pp:") for _, data in row):
+            if not placed:
+                out.extend(new_rows)
+                placed = True
+            continue
+        out.append(row)
+    if not placed:
+        out.extend(new_rows)
+    await _set_rows(msg, out)
+
+
+def _stamp(deps: Deps, booking: Booking) -> str:
+    return booking.starts_at.astimezone(deps.tz).strftime("%H:%M")
 
 
 def build_router() -> Router:
@@ -60,52 +111,68 @@ def build_router() -> Router:
     ) -> None:
         await query.answer()
         msg = query.message
-        if msg is None:
+        if not isinstance(msg, Message):
             return
         if provider is None:
             log.warning("provider action from a non-provider: user=%s", query.from_user.id)
             await msg.answer(t("provider-not-yours"))
             return
         booking_id = callback_data.booking_id
+        booking = await get_booking(session, booking_id)
+        if booking is None or booking.provider_id != provider.id:
+            log.warning("provider %s refused on booking %s", provider.id, booking_id)
+            await msg.answer(t("provider-not-yours"))
+            return
+        action = callback_data.action
+        if action in ("back", "back_row"):
+            rows = (
+                decision_buttons(deps.i18n, provider.language, booking_id)
+                if action == "back"
+                else [outcome_buttons(deps.i18n, provider.language, booking_id, _stamp(deps, booking))]
+            )
+            if booking.status not in care.ACTIVE:
+                rows = []
+            await _replace_booking_rows(msg, booking_id, rows)
+            return
+        if booking.status not in care.ACTIVE:
+            await _replace_booking_rows(msg, booking_id, [])
+            await msg.answer(t("booking-not-changeable"))
+            return
+        back = [(t("btn-back-decision"), ProviderAction(action="back", booking_id=booking_id).pack())]
         try:
-            if callback_data.action == "accept":
-                booking = await care.accept(session, booking_id=booking_id, provider_id=provider.id, clock=deps.clock)
+            if action == "accept":
+                await care.accept(session, booking_id=booking_id, provider_id=provider.id, clock=deps.clock, notifier=deps.notifier)
+                await _replace_booking_rows(msg, booking_id, [])
                 await msg.answer(t("provider-accepted", id=str(booking_id)))
-                lang = booking.resident.language
-                await deps.notifier.booking_update(session, booking, "resident-accepted", **_names(deps, booking, lang))
-            elif callback_data.action == "decline":
-                booking = await care.decline(session, booking_id=booking_id, provider_id=provider.id, clock=deps.clock)
-                await deps.notifier.booking_cancelled(session, booking_id)
-                await msg.answer(t("provider-declined", id=str(booking_id)))
-                lang = booking.resident.language
-                rebook = [[(deps.i18n.t(lang, "btn-rebook"), ServicePick(code=booking.service_code).pack())]]
-                await deps.notifier.booking_update(session, booking, "resident-declined", rebook, **_names(deps, booking, lang))
-            elif callback_data.action in ("done", "noshow"):
-                outcome = "done" if callback_data.action == "done" else "no_show"
-                booking = await care.mark_outcome(
-                    session, booking_id=booking_id, provider_id=provider.id, outcome=outcome, clock=deps.clock
-                )
-                key = "provider-marked-done" if outcome == "done" else "provider-marked-noshow"
-                await msg.answer(t(key, id=str(booking_id)))
-                if outcome == "done":
-                    fresh = await get_booking(session, booking_id)
-                    if fresh is not None and await deps.notifier.rating_due(session, fresh):
-                        await session.commit()
-                        deps.notifier.wake()
-            elif callback_data.action == "propose":
-                await propose_times(msg, session, provider, booking_id, deps, t)
+            elif action == "decline":
+                reasons = [
+                    [(t(f"decline-reason-{r}"), DeclineReason(booking_id=booking_id, reason=r).pack())]
+                    for r in care.DECLINE_REASONS
+                ]
+                await _replace_booking_rows(msg, booking_id, [*reasons, back])
+                await msg.answer(t("decline-ask-reason", id=str(booking_id)))
+            elif action in ("done", "noshow"):
+                if booking.starts_at > deps.clock():
+                    await msg.answer(t("provider-not-started"))
+                    return
+                label = t("btn-confirm-done" if action == "done" else "btn-confirm-noshow", time=_stamp(deps, booking))
+                await _replace_booking_rows(msg, booking_id, [[
+                    (label, DecisionConfirm(booking_id=booking_id, action=action).pack()),
+                    (t("btn-back-decision"), ProviderAction(action="back_row", booking_id=booking_id).pack()),
+                ]])  # fmt: skip
+            elif action == "propose":
+                await propose_times(msg, session, provider, booking, deps, t, back)
         except care.NotProvidersBooking:
             log.warning("provider %s refused on booking %s", provider.id, booking_id)
             await msg.answer(t("provider-not-yours"))
         except care.BookingClosed:
+            await _replace_booking_rows(msg, booking_id, [])
             await msg.answer(t("booking-not-changeable"))
 
     async def propose_times(
-        msg, session: AsyncSession, provider: Provider, booking_id: int, deps: Deps, t: Translate  # type: ignore[no-untyped-def]
-    ) -> None:
-        booking = await get_booking(session, booking_id)
-        if booking is None or booking.provider_id != provider.id:
-            raise care.NotProvidersBooking(booking_id)
+        msg: Message, session: AsyncSession, provider: Provider, booking: Booking, deps: Deps, t: Translate,
+        back: list[tuple[str, str]],
+    ) -> None:  # fmt: skip
         result = await match(
             session,
             resident_id=booking.resident_id,
@@ -115,71 +182,141 @@ def build_router() -> Router:
             tz=deps.tz,
             limit=20,
         )
-        own = [o for o in result.offers if o.provider_id == provider.id and o.slot_id != booking.slot_id][:5]
-        if not own:
+        own = [o.slot_id for o in result.offers if o.provider_id == provider.id and o.slot_id != booking.slot_id][:5]
+        proposals = await care.propose_candidates(
+            session, booking_id=booking.id, provider_id=provider.id, slot_ids=own, clock=deps.clock
+        )
+        if not proposals:
             await msg.answer(t("provider-propose-none"))
             return
-        lang = provider.language
-        buttons = [
-            (format_when(deps.i18n, lang, o.starts_at, deps.tz), ProposalPick(booking_id=booking_id, slot_id=o.slot_id, by="provider").pack())
-            for o in own
-        ]
-        await msg.answer(t("provider-propose-pick"), reply_markup=one_per_row(buttons))
+        from actions.models import Slot
+
+        rows: Rows = []
+        for p in proposals:
+            slot = await session.get(Slot, p.slot_id)
+            assert slot is not None
+            label = format_when(deps.i18n, provider.language, slot.starts_at, deps.tz)
+            rows.append([(label, ProposalPick(proposal_id=p.id, by="provider").pack())])
+        await _replace_booking_rows(msg, booking.id, [*rows, back])
+        await msg.answer(t("provider-propose-pick"))
+
+    @router.callback_query(DeclineReason.filter())
+    async def decline_reason(
+        query: CallbackQuery, callback_data: DeclineReason, session: AsyncSession, provider: Provider | None, deps: Deps, t: Translate
+    ) -> None:
+        await query.answer()
+        msg = query.message
+        if not isinstance(msg, Message):
+            return
+        booking = await get_booking(session, callback_data.booking_id)
+        if provider is None or booking is None or booking.provider_id != provider.id:
+            await msg.answer(t("provider-not-yours"))
+            return
+        reason = callback_data.reason if callback_data.reason in care.DECLINE_REASONS else "other"
+        await _replace_booking_rows(msg, booking.id, [[
+            (t("btn-confirm-decline"), DecisionConfirm(booking_id=booking.id, action="decline", reason=reason).pack()),
+            (t("btn-back-decision"), ProviderAction(action="back", booking_id=booking.id).pack()),
+        ]])  # fmt: skip
+        await msg.answer(t("decline-confirm", id=str(booking.id), reason=t(f"decline-reason-{reason}")))
+
+    @router.callback_query(DecisionConfirm.filter())
+    async def decision_confirmed(
+        query: CallbackQuery, callback_data: DecisionConfirm, session: AsyncSession, provider: Provider | None, deps: Deps, t: Translate
+    ) -> None:
+        await query.answer()
+        msg = query.message
+        if not isinstance(msg, Message):
+            return
+        if provider is None:
+            await msg.answer(t("provider-not-yours"))
+            return
+        booking_id = callback_data.booking_id
+        try:
+            if callback_data.action == "decline":
+                await care.decline(
+                    session, booking_id=booking_id, provider_id=provider.id, clock=deps.clock,
+                    reason=callback_data.reason, notifier=deps.notifier,
+                )  # fmt: skip
+                await _replace_booking_rows(msg, booking_id, [])
+                await msg.answer(t("provider-declined", id=str(booking_id)))
+            elif callback_data.action in ("done", "noshow"):
+                outcome = "done" if callback_data.action == "done" else "no_show"
+                await care.mark_outcome(
+                    session, booking_id=booking_id, provider_id=provider.id, outcome=outcome, clock=deps.clock,
+                    notifier=deps.notifier,
+                )  # fmt: skip
+                await _replace_booking_rows(msg, booking_id, [])
+                await msg.answer(t("provider-marked-done" if outcome == "done" else "provider-marked-noshow", id=str(booking_id)))
+            else:
+                await msg.answer(t("stale-button"))
+        except care.NotProvidersBooking:
+            log.warning("provider %s refused on booking %s", provider.id, booking_id)
+            await msg.answer(t("provider-not-yours"))
+        except care.VisitNotStarted:
+            await msg.answer(t("provider-not-started"))
+        except care.BookingClosed:
+            await _replace_booking_rows(msg, booking_id, [])
+            await msg.answer(t("booking-not-changeable"))
 
     @router.callback_query(ProposalPick.filter(F.by == "provider"))
     async def proposal_sent(
         query: CallbackQuery, callback_data: ProposalPick, session: AsyncSession, provider: Provider | None, deps: Deps, t: Translate
     ) -> None:
         await query.answer()
-        booking = await get_booking(session, callback_data.booking_id)
-        if provider is None or booking is None or booking.provider_id != provider.id:
-            await query.message.answer(t("provider-not-yours"))  # type: ignore[union-attr]
+        msg = query.message
+        if not isinstance(msg, Message):
             return
+        if provider is None:
+            await msg.answer(t("provider-not-yours"))
+            return
+        try:
+            proposal = await care.offer_proposal(
+                session, proposal_id=callback_data.proposal_id, provider_id=provider.id, clock=deps.clock,
+                notifier=deps.notifier,
+            )  # fmt: skip
+        except care.NotProvidersBooking:
+            log.warning("provider %s refused on proposal %s", provider.id, callback_data.proposal_id)
+            await msg.answer(t("provider-not-yours"))
+            return
+        except care.BookingClosed:
+            await msg.answer(t("stale-button"))
+            return
+        await _replace_booking_rows(msg, proposal.booking_id, [])
         from actions.models import Slot
 
-        slot = await session.get(Slot, callback_data.slot_id)
-        if slot is None:
-            await query.message.answer(t("stale-button"))  # type: ignore[union-attr]
-            return
-        await care.record_event(session, booking_id=booking.id, kind="proposed", actor="provider", clock=deps.clock)
-        lang = booking.resident.language
-        names = _names(deps, booking, lang)
-        buttons = [
-            [(deps.i18n.t(lang, "btn-take-proposal"), ProposalPick(booking_id=booking.id, slot_id=slot.id, by="resident").pack())],
-            [(deps.i18n.t(lang, "btn-keep-looking"), BookingAction(action="resched", booking_id=booking.id).pack())],
-        ]
-        await deps.notifier.booking_update(
-            session, booking, "resident-proposal", buttons,
-            provider=names["provider"], service=names["service"], old_when=names["when"],
-            when=format_when(deps.i18n, lang, slot.starts_at, deps.tz),
-        )  # fmt: skip
-        await query.message.answer(  # type: ignore[union-attr]
-            t("provider-proposed", when=format_when(deps.i18n, provider.language, slot.starts_at, deps.tz))
-        )
+        slot = await session.get(Slot, proposal.slot_id)
+        assert slot is not None
+        await msg.answer(t("provider-proposed", when=format_when(deps.i18n, provider.language, slot.starts_at, deps.tz)))
 
     @router.callback_query(ProposalPick.filter(F.by == "resident"))
     async def proposal_taken(
         query: CallbackQuery, callback_data: ProposalPick, session: AsyncSession, resident: Resident | None, deps: Deps, t: Translate
     ) -> None:
         await query.answer()
-        if resident is None:
+        msg = query.message
+        if resident is None or not isinstance(msg, Message):
             return
         try:
-            new = await reschedule(
-                session, resident_id=resident.id, booking_id=callback_data.booking_id, new_slot_id=callback_data.slot_id, clock=deps.clock
-            )
+            new = await care.take_proposal(
+                session, proposal_id=callback_data.proposal_id, resident_id=resident.id, clock=deps.clock,
+                notifier=deps.notifier,
+            )  # fmt: skip
         except SlotUnavailable:
-            await query.message.answer(t("booking-failed"))  # type: ignore[union-attr]
+            await msg.answer(t("booking-failed"))
             return
-        except Exception:  # not theirs, or no longer changeable
-            log.warning("proposal refused: user=%s booking=%s", query.from_user.id, callback_data.booking_id)
-            await query.message.answer(t("booking-not-changeable"))  # type: ignore[union-attr]
+        except care.NotProvidersBooking:
+            log.warning("proposal refused: user=%s proposal=%s", query.from_user.id, callback_data.proposal_id)
+            await msg.answer(t("not-yours"))
             return
-        await deps.notifier.booking_rescheduled(session, callback_data.booking_id, new.id)
+        except (care.BookingClosed, BookingNotChangeable):
+            await _set_rows(msg, [])
+            await msg.answer(t("booking-not-changeable"))
+            return
+        await _set_rows(msg, [])
         fresh = await get_booking(session, new.id)
         assert fresh is not None
         names = _names(deps, fresh, resident.language)
-        await query.message.answer(t("proposal-taken", service=names["service"], when=names["when"]))  # type: ignore[union-attr]
+        await msg.answer(t("proposal-taken", service=names["service"], when=names["when"]))
 
     @router.message(Command("agenda"))
     async def agenda(message: Message, session: AsyncSession, provider: Provider | None, deps: Deps, t: Translate) -> None:
@@ -206,10 +343,18 @@ def build_router() -> Router:
         query: CallbackQuery, callback_data: CallbackDone, session: AsyncSession, provider: Provider | None, deps: Deps, t: Translate
     ) -> None:
         await query.answer()
-        done = provider is not None and await mark_callback_done(
-            session, callback_id=callback_data.callback_id, provider_id=provider.id, clock=deps.clock
-        )
-        await query.message.answer(t("callback-marked-done" if done else "stale-button"))  # type: ignore[union-attr]
+        msg = query.message
+        if not isinstance(msg, Message):
+            return
+        duty = deps.settings.duty_chat_id is not None and msg.chat.id == deps.settings.duty_chat_id
+        done = (provider is not None or duty) and await mark_callback_done(
+            session, callback_id=callback_data.callback_id, provider_id=provider.id if provider else None,
+            clock=deps.clock, from_duty_chat=duty,
+        )  # fmt: skip
+        if done:
+            mine = CallbackDone(callback_id=callback_data.callback_id).pack()
+            await _set_rows(msg, [row for row in _rows(msg) if all(d != mine for _, d in row)])
+        await msg.answer(t("callback-marked-done" if done else "stale-button"))
 
     # ------------------------------------------------------------------ residents
 
@@ -237,32 +382,36 @@ def build_router() -> Router:
     ) -> None:
         await query.answer()
         msg = query.message
-        if resident is None or msg is None:
+        if resident is None or not isinstance(msg, Message):
             return
         if callback_data.score == 0:  # "skip the comment"
             await state.clear()
             await msg.answer(t("rating-thanks"))
             return
+        if not 1 <= callback_data.score <= 5:
+            await msg.answer(t("rating-bad-score"))
+            return
         try:
             outcome = await care.rate(
-                session, booking_id=callback_data.booking_id, resident_id=resident.id,
-                score=callback_data.score, channel="buttons", clock=deps.clock,
+                session, request_id=callback_data.request_id, resident_id=resident.id,
+                score=callback_data.score, channel="buttons", clock=deps.clock, notifier=deps.notifier,
             )  # fmt: skip
-        except care.NotProvidersBooking:
-            await msg.answer(t("not-yours"))
+        except care.NotRatable:
+            log.warning("rating refused: user=%s request=%s", query.from_user.id, callback_data.request_id)
+            await msg.answer(t("rating-not-ratable"))
             return
         if not outcome.created:
             await msg.answer(t("rating-already"))
             return
+        await _set_rows(msg, [])
         await msg.answer(t("rating-thanks"))
         if outcome.follow_up is not None:
-            await deps.notifier.low_rating(session, outcome)
             await msg.answer(t("rating-low-followup"))
         await state.set_state(Rating.giving_comment)
-        await state.update_data(rating_booking_id=callback_data.booking_id)
+        await state.update_data(rating_booking_id=outcome.rating.booking_id)
         await msg.answer(
             t("rating-ask-comment"),
-            reply_markup=inline([[(t("btn-skip-comment"), RatingPick(booking_id=callback_data.booking_id, score=0).pack())]]),
+            reply_markup=inline([[(t("btn-skip-comment"), RatingPick(request_id=callback_data.request_id, score=0).pack())]]),
         )
 
     @router.message(Rating.giving_comment, F.text)

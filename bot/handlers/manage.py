@@ -159,8 +159,9 @@ def build_router() -> Router:
             return
         try:
             booking = await cancel(
-                session, resident_id=resident.id, booking_id=booking_id, clock=deps.clock
-            )
+                session, resident_id=resident.id, booking_id=booking_id, clock=deps.clock,
+                notifier=deps.notifier,
+            )  # fmt: skip
         except NotYourBooking:
             log.warning("refused cancel: user=%s booking=%s", query.from_user.id, booking_id)
             await query.message.answer(t("not-yours"))  # type: ignore[union-attr]
@@ -168,7 +169,6 @@ def build_router() -> Router:
         except (BookingNotFound, BookingNotChangeable):
             await query.message.answer(t("booking-not-changeable"))  # type: ignore[union-attr]
             return
-        await deps.notifier.booking_cancelled(session, booking.id)
         lang = resident.language
         await query.message.answer(  # type: ignore[union-attr]
             t(

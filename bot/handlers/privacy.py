@@ -10,7 +10,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message, ReplyKeyboardRemove
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.booking import cancel, upcoming_bookings
 from actions.models import Resident
 from actions.privacy import delete_resident_data, export_resident_data
 from actions.residents import update_profile
@@ -125,11 +124,11 @@ def build_router() -> Router:
         if not callback_data.yes:
             await query.message.answer(t("delete-kept"), reply_markup=main_menu(t))
             return
-        # Providers are told of each cancelled visit before the data goes.
-        for booking in await upcoming_bookings(session, resident_id=resident.id, clock=deps.clock):
-            await cancel(session, resident_id=resident.id, booking_id=booking.id, clock=deps.clock)
-            await deps.notifier.booking_cancelled(session, booking.id)
-        await delete_resident_data(session, resident.id)
+        # One transaction: future visits cancelled (the providers are told which,
+        # without the resident's name), every message to or about them deleted, then
+        # the resident and all that hangs on them.
+        await delete_resident_data(session, resident.id, clock=deps.clock, notifier=deps.notifier)
+        await state.clear()
         await query.message.answer(t("deleted"), reply_markup=ReplyKeyboardRemove())
 
     return router

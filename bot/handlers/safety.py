@@ -59,6 +59,8 @@ async def ask_for_callback(
     t: Translate,
     voice_file_id: str | None = None,
 ) -> None:
+    """Queues a call-back (doctor, else the doctor's team, else the duty chat) and
+    tells the resident who will call, only when a message was queued for someone."""
     if resident is None or not resident.onboarded:
         await message.answer(t("callback-need-profile"))
         return
@@ -68,12 +70,17 @@ async def ask_for_callback(
         reason=reason,
         clock=deps.clock,
         voice_file_id=voice_file_id,
+        notifier=deps.notifier,
     )
-    await deps.notifier.callback_requested(session, callback.id)
-    if callback.provider is not None:
+    if callback.routed_to == "doctor" and callback.provider is not None:
         text = t("callback-requested", doctor=provider_name(callback.provider, resident.language))
-    else:
+    elif callback.routed_to == "team" and callback.provider is not None:
+        text = t("callback-requested-team", doctor=provider_name(callback.provider, resident.language))
+    elif callback.routed_to == "duty":
         text = t("callback-no-doctor")
+    else:
+        log.error("call-back request %s could not be passed to anyone", callback.id)
+        text = t("callback-not-queued", phone=deps.settings.centre_phone)
     await message.answer(text, reply_markup=main_menu(t))
 
 

@@ -1,4 +1,5 @@
-"""Update middlewares: a database session per update, then who is speaking."""
+"""Update middlewares, in order: the guard (who may talk to the bot, and where), the
+per-person rate limit, a database session per update, then who is speaking."""
 
 from __future__ import annotations
 
@@ -6,17 +7,118 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram import BaseMiddleware, Bot
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.providers import provider_by_telegram
 from actions.residents import get_resident
 from bot.deps import Deps
+from bot.i18n import I18n
+from nlu.triage import triage
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+# Buttons that may be tapped in the centre's duty chat: a call-back marked done.
+DUTY_CHAT_BUTTONS = ("cbd:",)
+
+
+def refusal(update: Update, group_chats: set[int]) -> str | None:
+    """Why an update must not be acted on, or None. In a private chat the chat must be
+    the sender's own (a forged update with someone else's chat id would send their
+    data to the forger); groups and channels are ignored, except the configured duty
+    and staff chats, where only their own buttons work."""
+    if update.message is not None:
+        return _message_refusal(update.message)
+    if update.callback_query is not None:
+        query: CallbackQuery = update.callback_query
+        msg = query.message
+        if msg is None:
+            return "callback without a message"
+        if query.from_user is None or query.from_user.is_bot:
+            return "callback from no person"
+        if msg.chat.type == "private":
+            return None if msg.chat.id == query.from_user.id else "callback in someone else's private chat"
+        if msg.chat.id in group_chats and (query.data or "").startswith(DUTY_CHAT_BUTTONS):
+            return None
+        return f"callback in a {msg.chat.type} chat"
+    return "update kind not handled"
+
+
+def _message_refusal(message: Message) -> str | None:
+    sender = message.from_user
+    if sender is None or sender.is_bot or message.sender_chat is not None:
+        return "message from no person"
+    if message.chat.type != "private":
+        return f"message in a {message.chat.type} chat"
+    if message.chat.id != sender.id:
+        return "message in someone else's private chat"
+    return None
+
+
+class UpdateGuard(BaseMiddleware):
+    """First of all: updates that must not be acted on are dropped (logged with ids and
+    the reason only)."""
+
+    def __init__(self, group_chats: set[int]) -> None:
+        self.group_chats = group_chats
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        reason = refusal(event, self.group_chats)
+        if reason is not None:
+            log.warning("update %s ignored: %s", event.update_id, reason)
+            return UNHANDLED
+        return await handler(event, data)
+
+
+class Throttle(BaseMiddleware):
+    """Messages and button taps per person per minute (moving windows from `limits`,
+    in Redis when configured, so that every process shares them). A red flag always
+    gets through. The person is told once a minute to slow down; the rest is dropped."""
+
+    def __init__(self, storage: Storage, i18n: I18n, *, messages_per_minute: int, taps_per_minute: int) -> None:
+        self.limiter = MovingWindowRateLimiter(storage)
+        self.messages = RateLimitItemPerMinute(messages_per_minute, namespace="jiayi-in-message")
+        self.taps = RateLimitItemPerMinute(taps_per_minute, namespace="jiayi-in-tap")
+        self.notice = RateLimitItemPerMinute(1, namespace="jiayi-in-notice")
+        self.i18n = i18n
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        user: User | None = None
+        if event.message is not None:
+            user = event.message.from_user
+            if user is not None and not await self.limiter.hit(self.messages, str(user.id)):
+                text = event.message.text or event.message.caption
+                if text and triage(text).urgency == "emergency":
+                    return await handler(event, data)
+                await self._slow_down(data["bot"], user, event.message.chat.id, None)
+                return UNHANDLED
+        elif event.callback_query is not None:
+            user = event.callback_query.from_user
+            if not await self.limiter.hit(self.taps, str(user.id)):
+                await self._slow_down(data["bot"], user, None, event.callback_query.id)
+                return UNHANDLED
+        return await handler(event, data)
+
+    async def _slow_down(self, bot: Bot, user: User, chat_id: int | None, query_id: str | None) -> None:
+        log.warning("rate limit: user %s is sending too fast", user.id)
+        lang = "en" if (user.language_code or "").startswith("en") else "zh"
+        text = self.i18n.t(lang, "too-fast")
+        try:
+            if query_id is not None:
+                await bot.answer_callback_query(query_id, text=text)
+            elif chat_id is not None and await self.limiter.hit(self.notice, str(user.id)):
+                await bot.send_message(chat_id, text)
+        except Exception:  # telling them is a courtesy; never fail the update on it
+            log.warning("could not tell user %s to slow down", user.id)
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -33,7 +135,8 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class ActorMiddleware(BaseMiddleware):
-    """Loads the resident and/or provider behind the update and picks the language."""
+    """Loads the resident and/or provider behind the update and picks the language.
+    A deactivated provider is nobody."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps

@@ -11,8 +11,16 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.booking import SlotUnavailable, book, mark_request_booked, reschedule
+from actions.booking import (
+    SlotUnavailable,
+    TooManyBookings,
+    book,
+    mark_request_booked,
+    reschedule,
+    same_service_booking,
+)
 from actions.models import Resident
+from actions.slots import seats_left
 from bot.callbacks import (
     Answer,
     OfferNav,
@@ -22,7 +30,7 @@ from bot.deps import Deps
 from bot.format import format_when
 from bot.handlers.booking.flow import is_onboarded, iso, offer_slots, read_back
 from bot.i18n import Translate
-from bot.keyboards import main_menu
+from bot.keyboards import main_menu, yes_no
 from bot.states import Booking
 
 log = logging.getLogger(__name__)
@@ -69,13 +77,55 @@ def build_router() -> Router:
         if offer is None:
             await query.message.answer(t("stale-button"))
             return
-        if not await deps.holds.hold(
-            offer["slot_id"], resident.id, deps.settings.slot_hold_seconds
+        seats = await seats_left(session, offer["slot_id"])
+        if not seats or not await deps.holds.hold(
+            offer["slot_id"], resident.id, deps.settings.slot_hold_seconds, seats=seats
         ):
             await query.message.answer(t("slot-taken"))
             await offer_slots(query.message, state, session, resident, deps, t)  # type: ignore[arg-type]
             return
         await state.update_data(chosen=offer)
+        if data.get("mode") != "resched":
+            same = await same_service_booking(
+                session, resident_id=resident.id, service_code=data["service"],
+                starts_at=datetime.fromisoformat(offer["starts_at"]), tz=deps.tz,
+            )  # fmt: skip
+            if same is not None:
+                existing, span = same
+                await state.set_state(Booking.confirming_duplicate)
+                await query.message.answer(
+                    t(
+                        "booking-duplicate-day" if span == "day" else "booking-duplicate-week",
+                        service=deps.catalog.get(existing.service_code).name(resident.language),
+                        when=format_when(deps.i18n, resident.language, existing.starts_at, deps.tz),
+                    ),
+                    reply_markup=yes_no(t, "duplicate", yes_key="btn-book-anyway", no_key="btn-keep-existing"),
+                )
+                return
+        await read_back(query.message, state, resident, deps, t, offer)  # type: ignore[arg-type]
+
+    @router.callback_query(Booking.confirming_duplicate, Answer.filter(F.topic == "duplicate"))
+    async def duplicate_answer(
+        query: CallbackQuery,
+        callback_data: Answer,
+        state: FSMContext,
+        resident: Resident | None,
+        deps: Deps,
+        t: Translate,
+    ) -> None:
+        await query.answer()
+        if not is_onboarded(resident) or query.message is None:
+            return
+        assert resident is not None
+        offer = (await state.get_data()).get("chosen")
+        if offer is None:
+            await query.message.answer(t("stale-button"))
+            return
+        if not callback_data.yes:
+            await deps.holds.release(offer["slot_id"], resident.id)
+            await state.clear()
+            await query.message.answer(t("booking-duplicate-kept"), reply_markup=main_menu(t))
+            return
         await read_back(query.message, state, resident, deps, t, offer)  # type: ignore[arg-type]
 
     @router.callback_query(Booking.confirming, Answer.filter(F.topic == "booking"))
@@ -113,6 +163,7 @@ def build_router() -> Router:
                     booking_id=data["booking_id"],
                     new_slot_id=offer["slot_id"],
                     clock=deps.clock,
+                    notifier=deps.notifier,
                 )
             else:
                 booking = await book(
@@ -124,7 +175,16 @@ def build_router() -> Router:
                     channel=data.get("channel", "buttons"),
                     request_text=data.get("request_text"),
                     clock=deps.clock,
+                    notifier=deps.notifier,
+                    max_open=deps.settings.max_open_bookings,
                 )
+        except TooManyBookings as exc:
+            await state.clear()
+            await message.answer(
+                t("booking-too-many", count=str(exc.count), max=str(deps.settings.max_open_bookings)),
+                reply_markup=main_menu(t),
+            )
+            return
         except SlotUnavailable:
             await state.set_state(Booking.choosing_slot)
             await message.answer(t("booking-failed"))
@@ -138,7 +198,6 @@ def build_router() -> Router:
         provider = offer["provider_zh"] if lang == "zh" else offer["provider_en"]
         await state.clear()
         if data.get("mode") == "resched":
-            await deps.notifier.booking_rescheduled(session, data["booking_id"], booking.id)
             await message.answer(
                 t("rescheduled", service=service.name(lang), when=when, provider=provider),
                 reply_markup=main_menu(t),
@@ -148,7 +207,6 @@ def build_router() -> Router:
             await mark_request_booked(
                 session, request_id=data["request_id"], booking_id=booking.id, clock=deps.clock
             )
-        await deps.notifier.booking_created(session, booking.id)
         deps.count("bookings")
         await message.answer(
             t(

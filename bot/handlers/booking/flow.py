@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.booking import record_request
+from actions.booking import open_booking_count, record_request
 from actions.matching import MatchRequest, match
 from actions.models import Resident
 from bot.callbacks import (
@@ -26,7 +26,7 @@ from bot.callbacks import (
 from bot.deps import Deps
 from bot.format import format_date, format_when
 from bot.i18n import Translate
-from bot.keyboards import inline, one_per_row, two_per_row, yes_no
+from bot.keyboards import inline, main_menu, one_per_row, two_per_row, yes_no
 from bot.states import Booking
 from nlu.interface import Parse
 
@@ -111,6 +111,14 @@ async def start_booking(
     request_text: str | None = None,
 ) -> None:
     await state.clear()
+    open_now = await open_booking_count(session, resident.id, deps.clock())
+    if open_now >= deps.settings.max_open_bookings:
+        # Said before any question, so the resident does not choose a time in vain.
+        await message.answer(
+            t("booking-too-many", count=str(open_now), max=str(deps.settings.max_open_bookings)),
+            reply_markup=main_menu(t),
+        )
+        return
     data: dict[str, Any] = {"mode": "new", "urgency": "routine", "channel": channel}
     if request_text:
         data["request_text"] = request_text[:MAX_TEXT]

@@ -49,3 +49,4 @@ date-format = { $weekday } { $day } { $monthname }
 modality-clinic = At the clinic
 modality-home_visit = Home visit
 modality-online = Phone or video
+too-fast = That was a lot of messages at once. Please wait a minute and try again.

@@ -66,3 +66,13 @@ beneficiary-parent = a parent
 beneficiary-spouse = a spouse
 beneficiary-child = a child
 beneficiary-other = someone else
+summary-cancelled-deleted = ❌ Booking #{ $id } cancelled: { $service }, { $when }. The resident deleted their data.
+alert-callback-for = (meant for { $doctor }, whose account is not linked)
+alert-emergency-undelivered =
+    🚨 Duty, please act: an emergency alert has not reached the { $who } for { $minutes } minutes:
+    { $text }
+recipient-provider = doctor
+recipient-contact = emergency contact
+recipient-resident = resident
+recipient-staff = staff
+delivery-failed-staff = ⚠️ A message could not be delivered (#{ $id }, { $kind }: { $error }). Resident: { $name }, phone { $phone }. Please contact them.

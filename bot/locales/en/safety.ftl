@@ -22,3 +22,5 @@ possible-emergency-question = Is this an emergency right now?
 btn-is-emergency = 🚨 Yes, it's urgent
 btn-not-emergency = No, go on
 possible-continue = OK, let's go on. If things change, call { $emergency } at any time.
+callback-requested-team = ☎️ { $doctor }'s team has been asked to call you back. Please keep your phone on.
+callback-not-queued = Sorry, we could not reach a doctor just now. Please call the centre on { $phone }.

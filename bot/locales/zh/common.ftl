@@ -49,3 +49,4 @@ date-format = { $month }月{ $day }日 { $weekday }
 modality-clinic = 到社区医院
 modality-home_visit = 医生上门
 modality-online = 电话或视频
+too-fast = 您发得太快了，请歇一分钟再试。

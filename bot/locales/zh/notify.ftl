@@ -66,3 +66,13 @@ beneficiary-parent = 父母
 beneficiary-spouse = 配偶
 beneficiary-child = 孩子
 beneficiary-other = 其他人
+summary-cancelled-deleted = ❌ 预约已取消 #{ $id }：{ $service }，{ $when }。居民删除了自己的资料。
+alert-callback-for = （原本找 { $doctor }，TA 的账号没有绑定）
+alert-emergency-undelivered =
+    🚨 值班请注意：一条急症提醒 { $minutes } 分钟还没送到{ $who }，请马上处理：
+    { $text }
+recipient-provider = 医生
+recipient-contact = 紧急联系人
+recipient-resident = 居民
+recipient-staff = 工作人员
+delivery-failed-staff = ⚠️ 一条消息没能送达（#{ $id }，{ $kind }：{ $error }）。居民：{ $name }，电话 { $phone }。请联系对方。

@@ -22,3 +22,5 @@ possible-emergency-question = 请问现在是紧急情况吗？
 btn-is-emergency = 🚨 是，很紧急
 btn-not-emergency = 不是，继续
 possible-continue = 好的，我们继续。情况有变化，请随时拨打 { $emergency }。
+callback-requested-team = ☎️ { $doctor } 医生的团队会给您回电，请保持电话畅通。
+callback-not-queued = 抱歉，现在没能联系上医生。请直接打社区中心电话 { $phone }。
