@@ -52,6 +52,38 @@ PER_CHAT_SECONDS = 1
 PAUSE_KEY = "jiayi:send:paused_until"
 
 
+class SharedLimiter:
+    """A moving-window limiter on the shared storage (Redis when configured), and on
+    this process's memory while that storage cannot be reached: a limit must never
+    stop an emergency alert or a resident's message."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.shared = MovingWindowRateLimiter(storage)
+        self.local = MovingWindowRateLimiter(MemoryStorage())
+        self.failures = 0
+        self._warned_at = 0.0
+
+    def _failed(self) -> None:
+        self.failures += 1
+        if time.monotonic() - self._warned_at > 60:
+            self._warned_at = time.monotonic()
+            log.warning("rate-limit store unavailable; limiting in this process only")
+
+    async def hit(self, item: Any, *keys: str) -> bool:
+        try:
+            return bool(await self.shared.hit(item, *keys))
+        except Exception:
+            self._failed()
+            return bool(await self.local.hit(item, *keys))
+
+    async def get_window_stats(self, item: Any, *keys: str) -> Any:
+        try:
+            return await self.shared.get_window_stats(item, *keys)
+        except Exception:
+            self._failed()
+            return await self.local.get_window_stats(item, *keys)
+
+
 def limits_storage(redis_url: str | None) -> Storage:
     """Redis when configured (shared by every process), else this process's memory."""
     if redis_url:
@@ -73,7 +105,7 @@ class RateLimiter:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.storage = storage or MemoryStorage()
-        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.limiter = SharedLimiter(self.storage)
         self.overall = RateLimitItemPerSecond(per_second, 1, namespace="jiayi-send")
         self.per_chat = RateLimitItemPerSecond(1, per_chat_seconds, namespace="jiayi-send-chat")
         self.redis = redis  # shares a 429 pause between processes

@@ -12,7 +12,6 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import Storage
-from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.providers import provider_by_telegram
@@ -20,6 +19,7 @@ from actions.residents import get_resident
 from bot.deps import Deps
 from bot.i18n import I18n
 from nlu.triage import triage
+from scheduler.sender import SharedLimiter
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class Throttle(BaseMiddleware):
     gets through. The person is told once a minute to slow down; the rest is dropped."""
 
     def __init__(self, storage: Storage, i18n: I18n, *, messages_per_minute: int, taps_per_minute: int) -> None:
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.limiter = SharedLimiter(storage)
         self.messages = RateLimitItemPerMinute(messages_per_minute, namespace="jiayi-in-message")
         self.taps = RateLimitItemPerMinute(taps_per_minute, namespace="jiayi-in-tap")
         self.notice = RateLimitItemPerMinute(1, namespace="jiayi-in-notice")
