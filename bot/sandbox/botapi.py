@@ -248,7 +248,9 @@ class LocalBotAPI(People):
         if len(text) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
         message = self._bot_message(chat_id, text=text, reply_markup=self._markup(p))
-        self._record("sendMessage", message)
+        markup = p.get("reply_markup")
+        removes = isinstance(markup, dict) and bool(markup.get("remove_keyboard"))
+        self._record("sendMessage", message, **({"data": {"remove_keyboard": True}} if removes else {}))
         return message
 
     async def _media(self, method: str, kind: str, p: dict[str, Any]) -> dict[str, Any]:

@@ -116,6 +116,12 @@ class SpeechPool:
         return float(await self.run(_worker_peak_rss_mb, bounded=False))
 
     def close(self) -> None:
+        """Idle workers are asked to exit and waited for (a fraction of a second), so
+        they release what they hold (semaphores, scratch files) instead of leaving it
+        behind; workers busy with a note are killed."""
         if self._executor is not None:
-            self._executor.shutdown(wait=False, kill_workers=True)
+            if self.in_flight:
+                self._executor.shutdown(wait=False, kill_workers=True)
+            else:
+                self._executor.shutdown(wait=True, kill_workers=False)
             self._executor = None
