@@ -248,6 +248,7 @@ async def _run_sandbox(settings: Settings, *, chat: bool, port: int) -> int:
         else:
             await polling
     finally:
+        stopping = time.monotonic()
         for task in background:
             task.cancel()
         with contextlib.suppress(Exception):
@@ -255,8 +256,11 @@ async def _run_sandbox(settings: Settings, *, chat: bool, port: int) -> int:
         polling.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await polling
+        log.info("sandbox: polling stopped after %.2f s", time.monotonic() - stopping)
         await app.close()
+        log.info("sandbox: bot closed after %.2f s", time.monotonic() - stopping)
         await api.stop()
+        log.info("sandbox: stopped in %.2f s", time.monotonic() - stopping)
     return 0
 
 

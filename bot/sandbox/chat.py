@@ -6,7 +6,10 @@ it on the newest keyboard, or 2.3 for the third button of keyboard 2."""
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
+import io
+import os
 import re
 import sys
 import threading
@@ -312,12 +315,35 @@ class TerminalChat:
 
 
 def _read_lines(stream: IO[str], loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]) -> None:
-    """Reads the terminal in a daemon thread: a blocked read never holds up the exit."""
-    with contextlib.suppress(OSError, ValueError, RuntimeError):  # closed stream or loop
-        for line in iter(stream.readline, ""):
+    """Reads the terminal in a daemon thread, so that a read still waiting never holds
+    up the exit. A real terminal or pipe is read through its file descriptor, never
+    through sys.stdin's buffer, whose lock the interpreter needs when it shuts down."""
+
+    def put(line: str | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed
             loop.call_soon_threadsafe(queue.put_nowait, line)
-    with contextlib.suppress(RuntimeError):  # the loop is already closed
-        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    try:
+        fd = os.dup(stream.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        fd = None
+    if fd is None:
+        with contextlib.suppress(OSError, ValueError):
+            for line in iter(stream.readline, ""):
+                put(line)
+        put(None)
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(fd, 4096):
+            pending += decoder.decode(chunk)
+            while "\n" in pending:
+                line, pending = pending.split("\n", 1)
+                put(line + "\n")
+    if pending:
+        put(pending)
+    put(None)
 
 
 async def run_terminal_chat(
