@@ -361,6 +361,10 @@ class OutboxNotifier:
                 lang, "alert-emergency-contact", name=resident.name or "", phone=display_phone(resident.phone),
                 category=self.i18n.t(lang, f"category-{category}"), address=resident.address or "—",
             )  # fmt: skip
+            if affected and affected != "self":
+                text += "\n" + self.i18n.t(lang, "alert-emergency-affected", who=self.i18n.t(lang, f"beneficiary-{affected}"))
+            if words:
+                text += "\n" + self.i18n.t(lang, "alert-emergency-words", text=words[:400])
             await enqueue(
                 session, kind="emergency_alert", chat_id=resident.emergency_contact_chat_id, recipient_kind="contact",
                 payload=message(text), due_at=now, now=now, dedupe_key=f"emergency:{event_id}:contact",
@@ -397,7 +401,9 @@ class OutboxNotifier:
         lines.append(t("alert-emergency-told"))
         return "\n".join(lines)
 
-    async def callback_requested(self, session: AsyncSession, callback_id: int) -> str | None:
+    async def callback_requested(
+        self, session: AsyncSession, callback_id: int, *, words: str | None = None, affected: str | None = None
+    ) -> str | None:
         """To the doctor when their account is linked; else to every linked member of
         the doctor's team; else to the duty chat. Returns who, or None when nobody
         could be queued (then the resident must not be told it was passed on)."""
@@ -428,6 +434,11 @@ class OutboxNotifier:
             if reason_key not in self.i18n.keys(lang):
                 reason_key = "callback-reason-other"
             text = self.i18n.t(lang, "alert-callback", reason=self.i18n.t(lang, reason_key), **line)
+            # What the resident said, and for whom, so the caller knows before dialling.
+            if affected and affected != "self":
+                text += "\n" + self.i18n.t(lang, "alert-emergency-affected", who=self.i18n.t(lang, f"beneficiary-{affected}"))
+            if words:
+                text += "\n" + self.i18n.t(lang, "alert-emergency-words", text=words[:400])
             if routed != "doctor" and doctor is not None:
                 text += "\n" + self.i18n.t(lang, "alert-callback-for", doctor=provider_name(doctor, lang))
             buttons = [[(self.i18n.t(lang, "btn-callback-done"), CallbackDone(callback_id=callback_id).pack())]]
