@@ -106,6 +106,8 @@ NEWCOMER_WALK = """\
 :later
 :later
 1
+:later
+1
 """
 
 
@@ -115,6 +117,8 @@ async def test_the_newcomer_walk_reaches_booking_summary_reminder_and_rating(tmp
     from actions.models import Booking, Rating, Resident
     from bot.sandbox.control import Sandbox
 
+    # Monday 07:00: 明天上午 is Tuesday, and both reminders (24 h and 2 h before) lie ahead.
+    clock.advance(hours=-1)
     async with running_jiayi(tmp_path, clock) as j:
         sandbox = Sandbox(api=j.api, app=j.app, clock=clock)
         assert [p.code for p in await sandbox.link_providers()] == ["dr_wang", "dr_chen", "dr_zhang"]
@@ -132,8 +136,12 @@ async def test_the_newcomer_walk_reaches_booking_summary_reminder_and_rating(tmp
         assert "(as 王芳 dr_wang / 以对方身份)" in screen
         assert "✅ 王芳 已确认您的预约：血压测量，11月24日 周二 08:00。" in screen
         assert "🤖 [王芳 dr_wang] ✅ 已接受预约 #1。" in screen
-        # :later jumps to the reminder two hours before, then to the rating request.
+        # :later jumps to the reminder the day before (past 07:30: the agendas too),
+        # then to the one two hours before, then to the rating request.
+        assert "⏩ 11月23日 周一 08:00" in screen and "⏰ 提醒：明天您有预约" in screen
+        assert "🤖 [王芳 dr_wang] 📋 11月23日 周一 没有预约。" in screen
         assert "⏩ 11月24日 周二 06:00" in screen and "⏰ 提醒：两小时后您有预约" in screen
+        assert "👍 好的，等您来！" in screen
         assert "怎么样？请打个分" in screen and "谢谢您的评价" in screen
         assert screen.index("新预约") < screen.index("⏰") < screen.index("请打个分")
         async with j.app.deps.sessionmaker() as session:
