@@ -366,7 +366,7 @@ async def run_terminal_chat(
     chat.print("Type /start to begin. 输入 /start 开始。")
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
-    threading.Thread(target=_read_lines, args=(stream, loop, queue), name="jiayi-terminal", daemon=True).start()
+    threading.Thread(target=_read_lines, args=(stream, loop, queue), name="jiayi terminal reader", daemon=True).start()
     watcher = asyncio.create_task(_watch(chat)) if live else None
     try:
         while True:
