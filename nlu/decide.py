@@ -64,6 +64,9 @@ class Signals:
     service_guess: str | None = None
     service_confidence: float = 0.0
     backend: str = ""
+    # A detector calibrated on held-out data may raise an emergency on its own; an
+    # uncalibrated confidence (Rasa's softmax) may only ask.
+    calibrated: bool = True
 
 
 def urgency_of(text: str, signals: Signals, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> TriageResult:
@@ -72,7 +75,8 @@ def urgency_of(text: str, signals: Signals, thresholds: Thresholds = DEFAULT_THR
     if probability is None and signals.intent == "emergency":
         # A backend without a detector (Rasa): its emergency intent stands in for one.
         probability = signals.confidence
-    return combine(rules, probability, sure=thresholds.emergency_sure, possible=thresholds.emergency_possible)
+    sure = thresholds.emergency_sure if signals.calibrated else 1.01
+    return combine(rules, probability, sure=sure, possible=thresholds.emergency_possible)
 
 
 def decide(

@@ -48,8 +48,9 @@ class RasaInterpreter:
 
     def signals(self, result: dict[str, Any]) -> Signals:
         """Rasa's answer as the signals the shared decisions take: its intent, the
-        runner-up, its confidence in "emergency" standing in for the detector, and a
-        service it extracted."""
+        runner-up, its confidence in "emergency" standing in for the detector (DIET's
+        confidences are not calibrated, so on its own it may only ask), and a service
+        it extracted."""
         intent_block = result.get("intent") or {}
         intent = intent_block.get("name") or "out_of_scope"
         if intent not in INTENTS:  # nlu_fallback and anything unknown
@@ -71,6 +72,7 @@ class RasaInterpreter:
             service_guess=service,
             service_confidence=1.0 if service else 0.0,
             backend=self.name,
+            calibrated=False,
         )
 
     async def close(self) -> None:
