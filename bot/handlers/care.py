@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions import care
 from actions.booking import BookingNotChangeable, SlotUnavailable, get_booking
 from actions.callbacks import mark_callback_done
-from actions.matching import MatchRequest, match
 from actions.models import Booking, Provider, Resident
 from bot.callbacks import (
     BookingAction,
@@ -173,18 +172,8 @@ def build_router() -> Router:
         msg: Message, session: AsyncSession, provider: Provider, booking: Booking, deps: Deps, t: Translate,
         back: list[tuple[str, str]],
     ) -> None:  # fmt: skip
-        result = await match(
-            session,
-            resident_id=booking.resident_id,
-            request=MatchRequest(service_code=booking.service_code, modality=booking.modality),
-            catalog=deps.catalog,
-            clock=deps.clock,
-            tz=deps.tz,
-            limit=20,
-        )
-        own = [o.slot_id for o in result.offers if o.provider_id == provider.id and o.slot_id != booking.slot_id][:5]
-        proposals = await care.propose_candidates(
-            session, booking_id=booking.id, provider_id=provider.id, slot_ids=own, clock=deps.clock
+        proposals = await care.propose_times(
+            session, booking_id=booking.id, provider_id=provider.id, catalog=deps.catalog, clock=deps.clock, tz=deps.tz
         )
         if not proposals:
             await msg.answer(t("provider-propose-none"))

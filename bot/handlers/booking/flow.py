@@ -124,6 +124,9 @@ async def start_booking(
         data["request_text"] = request_text[:MAX_TEXT]
     if parse is not None:
         data.update(merge_parse(data, parse, deps))
+    if channel != "buttons":
+        # Needs identification: the service understood from the words, not picked.
+        data["understood"] = bool(data.get("service"))
     if data.get("urgency") == "urgent":
         now = deps.clock()
         data.update(
@@ -245,6 +248,7 @@ async def offer_slots(
             urgency=data.get("urgency", "routine"),
             offered=len(result.offers),
             clock=deps.clock,
+            understood=data.get("understood"),
         )
         await state.update_data(request_id=request_row.id)
     call_me = (t("btn-call-me"), OfferNav(action="call_me").pack())
