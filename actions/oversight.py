@@ -124,6 +124,10 @@ async def is_providers_resident(session: AsyncSession, *, provider_id: int, resi
     return contracted is not None
 
 
+async def get_resident_by_id(session: AsyncSession, resident_id: int) -> Resident | None:
+    return await session.get(Resident, resident_id)
+
+
 async def resident_history(session: AsyncSession, *, resident_id: int, provider_id: int | None = None) -> list[Booking]:
     """A resident's bookings, latest first; for a provider only those with them."""
     query = (
@@ -173,7 +177,7 @@ async def export_rows(
         .outerjoin(Team, Team.id == Provider.team_id)
         .outerjoin(Rating, Rating.booking_id == Booking.id)
         .outerjoin(FollowUp, FollowUp.rating_id == Rating.id)
-        .where(Booking.created_at >= since, Booking.created_at < until)
+        .where(Booking.created_at >= since, Booking.created_at <= until)
         .order_by(Booking.created_at, Booking.id)
     )
     if filters.service:

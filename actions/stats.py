@@ -171,7 +171,7 @@ async def _load(session: AsyncSession, since: datetime, until: datetime, filters
 
     if not filters.provider:
         q = select(ServiceRequest.created_at, ServiceRequest.offered_slots, ServiceRequest.booking_id, ServiceRequest.understood).where(
-            ServiceRequest.created_at >= since, ServiceRequest.created_at < until
+            ServiceRequest.created_at >= since, ServiceRequest.created_at <= until
         )
         if filters.service:
             q = q.where(ServiceRequest.service_code == filters.service)
@@ -180,10 +180,10 @@ async def _load(session: AsyncSession, since: datetime, until: datetime, filters
         rows.requests = [tuple(r) for r in (await session.execute(q)).all()]  # type: ignore[misc]
 
     q2 = select(Booking.id, Booking.created_at, Booking.status, Booking.service_code, Booking.provider_id).where(
-        Booking.created_at >= since, Booking.created_at < until
+        Booking.created_at >= since, Booking.created_at <= until
     )
     q3 = select(Rating.created_at, Rating.score, Rating.service_code, Rating.provider_id).where(
-        Rating.created_at >= since, Rating.created_at < until
+        Rating.created_at >= since, Rating.created_at <= until
     )
     if filters.service:
         q2 = q2.where(Booking.service_code == filters.service)
@@ -204,7 +204,7 @@ async def _load(session: AsyncSession, since: datetime, until: datetime, filters
         rows.answered.update({b: when for b, when in answered.all() if when is not None})
 
     if not filters.provider and not filters.service:
-        q4 = select(EmergencyEvent.created_at).where(EmergencyEvent.created_at >= since, EmergencyEvent.created_at < until)
+        q4 = select(EmergencyEvent.created_at).where(EmergencyEvent.created_at >= since, EmergencyEvent.created_at <= until)
         if filters.team:
             q4 = q4.join(Resident, Resident.id == EmergencyEvent.resident_id).where(Resident.community == (community or ""))
         rows.emergencies = list((await session.scalars(q4)).all())
@@ -350,7 +350,7 @@ async def quality_trend(
     for rating in rows.ratings:
         bucket(rating[0]).ratings.append(rating)
     step = timedelta(days=7 if weekly else 1)
-    first, last = _bucket_start(since, tz, weekly), _bucket_start(until - timedelta(microseconds=1), tz, weekly)
+    first, last = _bucket_start(since, tz, weekly), _bucket_start(until, tz, weekly)
     points = []
     day = first
     while day <= last:

@@ -318,14 +318,18 @@ def build_router() -> Router:
             await message.answer(text, reply_markup=inline(buttons) if buttons else None)
 
     @router.message(Command("stats"))
-    async def stats(message: Message, session: AsyncSession, deps: Deps, t: Translate) -> None:
+    async def stats(message: Message, session: AsyncSession, deps: Deps, t: Translate, lang: str) -> None:
         if message.from_user is None or message.from_user.id not in deps.settings.staff_telegram_ids:
             await message.answer(t("stats-not-staff"))
             return
-        from actions.stats import format_report, quality_report
+        from actions.providers import list_providers
+        from actions.stats import quality_report
+        from bot.stats_text import render_report
 
-        report = await quality_report(session, since=deps.clock() - timedelta(days=30))
-        await message.answer(format_report(report.as_dict()))
+        now = deps.clock()
+        report = await quality_report(session, since=now - timedelta(days=30), until=now)
+        names = {p.code: provider_name(p, lang) for p in await list_providers(session)}
+        await message.answer(render_report(report, deps.i18n, lang, days=30, provider_names=names))
 
     @router.callback_query(CallbackDone.filter())
     async def callback_done(
