@@ -14,6 +14,7 @@ import re
 import shutil
 import socket
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,18 @@ async def shot(page: Any, tmp_path: Path, name: str) -> None:
 
 
 async def some_history(j: Any, clock: Any) -> tuple[int, int]:
-    """Two visits yesterday, rated 5 and 1 (the 1 opens a follow-up)."""
+    """A week of requests (eight in words, seven of them understood; nine offered a
+    time), then two visits, rated 5 and 1 (the 1 opens a follow-up)."""
+    from actions.booking import record_request
+
+    async with j.app.deps.sessionmaker() as session:
+        for n in range(10):
+            moment = clock() - timedelta(days=6 - n // 2, hours=n)
+            await record_request(
+                session, resident_id=None, service_code="bp_check", channel="text" if n < 8 else "buttons",
+                urgency="routine", offered=0 if n == 3 else 2, clock=lambda moment=moment: moment,
+                understood=(n != 5) if n < 8 else None,
+            )  # fmt: skip
     first = await quick_booking(j, days_ahead=1, telegram_id=RESIDENT)
     second = await quick_booking(j, days_ahead=1, telegram_id=RESIDENT + 1)
     await j.dispatch()
@@ -154,11 +166,15 @@ async def test_without_a_session_every_page_sends_to_the_login_page_and_staff_se
             assert await page.inner_text("h1") == "服务质量看板"
             cards = page.locator("#indicators .kpi")
             assert await cards.count() == 4
+            identification = page.locator('#indicators .kpi[data-key="identification"]')
+            assert "87.5 %" in await identification.inner_text()
+            matching = page.locator('#indicators .kpi[data-key="matching"]')
+            assert "90.0 %" in await matching.inner_text() and "目标 ≥ 95 %" in await matching.inner_text()
             satisfaction = page.locator('#indicators .kpi[data-key="satisfaction"]')
             assert "50.0 %" in await satisfaction.inner_text() and "未达标" in await satisfaction.inner_text()
             assert "目标 ≥ 90 %" in await satisfaction.inner_text()
             response = page.locator('#indicators .kpi[data-key="response"]')
-            assert "达标" in await response.inner_text()
+            assert "27.0 h" in await response.inner_text() and "未达标" in await response.inner_text()
             for chart in ("#chart-rates", "#chart-volume", "#chart-response", "#chart-providers"):
                 assert await page.locator(f"{chart} svg").count() == 1, chart
             assert "王芳" in await page.inner_text("#by-provider")

@@ -5,6 +5,7 @@ offline; the text stays text, drawn by the browser in the page's fonts."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from copy import copy
 from xml.etree import ElementTree
 
 import pygal
@@ -40,6 +41,7 @@ def _config(chart: pygal.graph.graph.Graph) -> pygal.graph.graph.Graph:
     chart.config.legend_at_bottom = True
     chart.config.legend_at_bottom_columns = 2
     chart.config.truncate_legend = -1
+    chart.config.truncate_label = -1
     chart.config.margin = 12
     chart.config.show_minor_x_labels = False
     return chart
@@ -73,7 +75,10 @@ def _pct(value: float | None) -> float | None:
 
 def rates_chart(points: Sequence[TrendPoint], t: Translate) -> Markup:
     """Identification, matching and satisfaction over time, each with its target."""
-    chart = _config(pygal.Line(style=STYLE, width=900, height=420, range=(0, 100), allow_interruptions=True,
+    # Each target dashed in its measure's colour.
+    style = copy(STYLE)
+    style.colors = STYLE.colors[:3] * 2
+    chart = _config(pygal.Line(style=style, width=900, height=420, range=(0, 100), allow_interruptions=True,
                                dots_size=3, y_title="%", title=t("web-chart-rates")))  # fmt: skip
     chart.x_labels = _labels(points)
     chart.x_labels_major = _every(points)
@@ -98,7 +103,9 @@ def volume_chart(points: Sequence[TrendPoint], t: Translate) -> Markup:
 
 def response_chart(points: Sequence[TrendPoint], t: Translate) -> Markup:
     target = TARGET_OF["mean_response_hours"]
-    chart = _config(pygal.Line(style=STYLE, width=900, height=380, allow_interruptions=True, dots_size=3,
+    style = copy(STYLE)
+    style.colors = (STYLE.colors[0], STYLE.colors[0])
+    chart = _config(pygal.Line(style=style, width=900, height=380, allow_interruptions=True, dots_size=3,
                                y_title=t("web-hours"), title=t("web-chart-response")))  # fmt: skip
     chart.x_labels = _labels(points)
     chart.x_labels_major = _every(points)
