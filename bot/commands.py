@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 
 from actions.config import Settings, load_settings
@@ -191,8 +192,15 @@ async def _run_webhook(settings: Settings) -> int:
     await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
     web_runner = await start_web_beside(app, settings)
+    # SIGTERM (systemd, docker stop) and Ctrl-C end it cleanly: the speech workers are
+    # stopped with it instead of being left behind.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         if web_runner is not None:
             await web_runner.cleanup()
