@@ -33,7 +33,7 @@ async def test_migrations_go_up_and_down_on_sqlite_and_postgresql(tmp_path) -> N
         for url in (sqlite, postgres):
             await migrate(url)
             assert await _tables(url) >= TABLES
-            await downgrade(url, "0003")
+            await downgrade(url, "0006")
             assert "web_logins" not in await _tables(url) and "proposals" in await _tables(url)
             await downgrade(url, "0001")
             assert "outbox" not in await _tables(url) and "bookings" in await _tables(url)

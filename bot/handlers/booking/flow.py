@@ -124,6 +124,9 @@ async def start_booking(
         data["request_text"] = request_text[:MAX_TEXT]
     if parse is not None:
         data.update(merge_parse(data, parse, deps))
+        if parse.beneficiary:
+            # For whom: a call-back asked from the offers tells the caller.
+            data["beneficiary"] = parse.beneficiary
     if channel != "buttons":
         # Needs identification: the service understood from the words, not picked.
         data["understood"] = bool(data.get("service"))
