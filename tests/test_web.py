@@ -242,6 +242,7 @@ async def test_a_provider_accepts_on_the_web_and_the_resident_gets_the_bot_messa
             assert page.url == web.base + "/workbench"
             pending = page.locator(f"#request-{first}")
             assert "居民601" in await pending.inner_text() and "想量个血压" in await pending.inner_text()
+            assert "138 0013 8000" in await pending.inner_text()  # the local format, as in the bot
             await shot(page, tmp_path, "workbench.png")
 
             # The dashboard is not for providers.

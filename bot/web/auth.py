@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.models import Provider
 from actions.providers import get_provider
+from actions.residents import display_phone
 from actions.web_access import PROVIDER, STAFF, LoginRefused, check_login, redeem_login
 from bot.i18n import LANGUAGES
 
@@ -129,6 +130,8 @@ def template_context(request: web.Request) -> dict[str, Any]:
             lang, f"callback-reason-{reason}" if f"callback-reason-{reason}" in ctx.i18n.keys(lang) else "callback-reason-other"
         ),
         "group_keys": ctx.i18n.keys(lang),
+        # Phones are stored in E.164 and shown in the local format, as in the bot.
+        "phone": display_phone,
         "notice": notice if notice.startswith("web-notice-") and notice in ctx.i18n.keys(lang) else None,
     }
 
