@@ -451,13 +451,16 @@ async def record_request(
     urgency: str,
     offered: int,
     clock: Clock,
+    understood: bool | None = None,
 ) -> ServiceRequest:
+    """`understood`: for a request in words, whether the service came from the words."""
     request = ServiceRequest(
         resident_id=resident_id,
         service_code=service_code,
         channel=channel,
         urgency=urgency,
         offered_slots=offered,
+        understood=understood,
         created_at=clock(),
     )
     session.add(request)

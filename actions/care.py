@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from actions.booking import move_booking
+from actions.catalog import Catalog
 from actions.clock import Clock
+from actions.matching import MatchRequest, match
 from actions.models import Booking, BookingEvent, FollowUp, Proposal, Rating, RatingRequest, Slot
 from actions.notify import Notifier
 
@@ -238,6 +241,35 @@ async def propose_candidates(
     session.add_all(proposals)
     await session.commit()
     return proposals
+
+
+async def propose_times(
+    session: AsyncSession,
+    *,
+    booking_id: int,
+    provider_id: int,
+    catalog: Catalog,
+    clock: Clock,
+    tz: ZoneInfo,
+    limit: int = 5,
+) -> list[Proposal]:
+    """The provider's own next free times that fit the booking (the matcher's offers,
+    this provider's only), stored as candidates to choose from, in the bot or on the
+    web alike."""
+    booking = await _providers_booking(session, booking_id, provider_id)
+    if booking.status not in ACTIVE:
+        raise BookingClosed(booking_id)
+    result = await match(
+        session,
+        resident_id=booking.resident_id,
+        request=MatchRequest(service_code=booking.service_code, modality=booking.modality),
+        catalog=catalog,
+        clock=clock,
+        tz=tz,
+        limit=20,
+    )
+    own = [o.slot_id for o in result.offers if o.provider_id == provider_id and o.slot_id != booking.slot_id][:limit]
+    return await propose_candidates(session, booking_id=booking_id, provider_id=provider_id, slot_ids=own, clock=clock)
 
 
 async def get_proposal(session: AsyncSession, proposal_id: int) -> Proposal | None:

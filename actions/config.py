@@ -109,8 +109,26 @@ class Settings(BaseSettings):
     retention_days: int = 365
     outbox_retention_days: int = 30
 
+    # The web ends (management dashboard and provider workbench): `jiayi web`, and
+    # beside the bot in `jiayi run` unless WEB_ENABLED is false. WEB_BASE_URL is the
+    # address people open (behind a proxy, its public https address); login links
+    # start with it. The session cookie is encrypted with WEB_SESSION_KEY (a Fernet
+    # key); without one a key is generated once into the state directory.
+    web_enabled: bool = True
+    web_host: str = "127.0.0.1"
+    web_port: int = 8088
+    web_base_url: str | None = None
+    web_session_key: SecretStr | None = None
+    web_session_hours: int = 12
+    web_login_minutes: int = 10
+    # Send the cookie over https only (set it when WEB_BASE_URL is https).
+    web_cookie_secure: bool = False
+
     # Python logging level names; the sandbox writes its log to STATE_DIR/jiayi.log.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # "text" (one line per record) or "json" (one JSON object per record, for a log
+    # collector).
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -134,6 +152,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{self.state_dir / 'jiayi.sqlite3'}"
+
+    @property
+    def effective_web_base_url(self) -> str:
+        if self.web_base_url:
+            return self.web_base_url.rstrip("/")
+        return f"http://{self.web_host}:{self.web_port}"
 
     @property
     def effective_nlu_cache_dir(self) -> Path:

@@ -273,6 +273,9 @@ class ServiceRequest(Base):
     channel: Mapped[str] = mapped_column(String(16), default="buttons")
     urgency: Mapped[str] = mapped_column(String(16), default="routine")
     offered_slots: Mapped[int] = mapped_column(Integer, default=0)
+    # For a request in words (typed or spoken): whether the service was understood
+    # from the words, or the resident had to pick it from the buttons. None for taps.
+    understood: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     booked_at: Mapped[datetime | None]
@@ -430,3 +433,20 @@ class FollowUp(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+
+
+class WebLogin(Base):
+    """A one-time link to the web pages (staff: the whole centre; a provider: their own
+    residents and bookings). Only a hash of the token is stored."""
+
+    __tablename__ = "web_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # staff | provider
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    # Who asked for it in the bot; None when an operator made it on the command line.
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

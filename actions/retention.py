@@ -1,5 +1,5 @@
 """Deleting what is past its purpose: a visit long over, its rating and events, old
-service requests, emergency records and call-backs, spent invite codes. What is kept
+service requests, emergency records and call-backs, spent invite codes and web login links. What is kept
 and for how long is set by RETENTION_DAYS (and OUTBOX_RETENTION_DAYS for messages)."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from actions.models import (
     EmergencyEvent,
     ProviderInvite,
     ServiceRequest,
+    WebLogin,
 )
 
 
@@ -32,4 +33,5 @@ async def apply_retention_policy(session: AsyncSession, *, before: datetime) -> 
         "emergencies": await gone(delete(EmergencyEvent).where(EmergencyEvent.created_at < before)),
         "callbacks": await gone(delete(CallbackRequest).where(CallbackRequest.created_at < before)),
         "invites": await gone(delete(ProviderInvite).where(ProviderInvite.expires_at < before)),
+        "web_logins": await gone(delete(WebLogin).where(WebLogin.expires_at < before)),
     }

@@ -33,6 +33,7 @@ from actions.slots import ensure_slots
 from bot.deps import Deps
 from bot.handlers import build_routers
 from bot.i18n import I18n
+from bot.metrics import Metrics, ReplyCounter, UpdateMetrics
 from bot.middlewares import ActorMiddleware, DbSessionMiddleware, Throttle, UpdateGuard
 from bot.middlewares.safety import SafetyMiddleware
 from bot.notifier import OutboxNotifier
@@ -80,6 +81,7 @@ class App:
     deps: Deps
     redis: Redis | None = None
     care_loop: Any = None
+    metrics: Metrics | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def start_background(self) -> None:
@@ -210,6 +212,8 @@ async def build_app(
             await asyncio.to_thread(warm_up_interpreter, interpreter)
     i18n = I18n()
     catalog = load_catalog()
+    metrics = Metrics()
+    bot.session.middleware(ReplyCounter(metrics))
 
     care_loop = None
     deps = Deps(
@@ -223,6 +227,7 @@ async def build_app(
         holds=holds,
         notifier=notifier,  # type: ignore[arg-type]
         speech=speech,
+        metrics=metrics,
     )
     if notifier is None or with_care_loop:
         care_loop = build_care_loop(deps, bot, redis)
@@ -239,8 +244,10 @@ async def build_app(
             )
     if speech is None:
         deps.speech = build_speech(settings)
+    metrics.watch(deps=deps, dispatcher=care_loop.dispatcher if care_loop is not None else None)
 
     dp = Dispatcher(storage=build_storage(redis, timedelta(hours=settings.fsm_ttl_hours)), deps=deps)
+    dp.update.outer_middleware(UpdateMetrics(metrics))
     group_chats = {c for c in (settings.duty_chat_id, *settings.staff_telegram_ids) if c is not None and c < 0}
     dp.update.outer_middleware(UpdateGuard(group_chats))
     dp.update.outer_middleware(
@@ -262,6 +269,7 @@ async def build_app(
         deps=deps,
         redis=redis,
         care_loop=care_loop,
+        metrics=metrics,
         extras=extras,
     )
 

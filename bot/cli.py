@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "nlu.speech.cli",
     "scheduler.cli",
     "bot.bench.cli",
+    "bot.web.cli",
 )
 
 

@@ -15,10 +15,24 @@ log = logging.getLogger("jiayi")
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """One line per record, or with LOG_FORMAT=json one JSON object per record (for a
+    log collector; python-json-logger)."""
+    if settings.log_format.lower() == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+        logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
+    else:
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     # aiogram logs every handled update at INFO with timing only; keep it, but never
     # the texts: the event logger is quiet below WARNING.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
@@ -104,16 +118,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     return asyncio.run(_run_polling(settings))
 
 
+async def start_web_beside(app, settings: Settings):  # type: ignore[no-untyped-def]
+    """The web ends in the bot's process, sharing its database, notifier and metrics
+    (WEB_ENABLED=false leaves them out). A port already taken costs the web pages,
+    never the bot."""
+    if not settings.web_enabled:
+        return None
+    from bot.web.app import start_web
+    from bot.web.cli import build_context
+
+    ctx = build_context(
+        settings, app.deps.sessionmaker, clock=app.deps.clock, redis=app.redis, metrics=app.metrics,
+        notifier=app.deps.notifier,
+    )  # fmt: skip
+    try:
+        runner = await start_web(ctx, settings.web_host, settings.web_port)
+    except OSError as exc:
+        log.warning("the web pages could not listen on %s:%s (%s); the bot runs on", settings.web_host,
+                    settings.web_port, exc.strerror or type(exc).__name__)  # fmt: skip
+        return None
+    log.info("web pages at %s/", settings.effective_web_base_url)
+    return runner
+
+
 async def _run_polling(settings: Settings) -> int:
     from bot.app import build_app, set_commands
 
     app = await build_app(settings)
+    web_runner = None
     try:
         await set_commands(app.bot)
         await app.start_background()
+        web_runner = await start_web_beside(app, settings)
         await app.bot.delete_webhook(drop_pending_updates=False)
         await app.dp.start_polling(app.bot)
     finally:
+        if web_runner is not None:
+            await web_runner.cleanup()
         await app.close()
     return 0
 
@@ -127,8 +168,15 @@ def build_webhook_app(app, settings: Settings):  # type: ignore[no-untyped-def]
     if settings.webhook_secret is None or not settings.webhook_secret.get_secret_value():
         raise UnsafeSettings("a webhook needs WEBHOOK_SECRET")
     secret = settings.webhook_secret.get_secret_value()
+    from bot.web.ops import ops_routes
+
     web_app = web.Application(client_max_size=1024 * 1024)
     SimpleRequestHandler(dispatcher=app.dp, bot=app.bot, secret_token=secret).register(web_app, path="/webhook")
+    # For the operators: Prometheus metrics and the health check.
+    web_app.add_routes(
+        ops_routes(metrics=app.metrics, sessionmaker=app.deps.sessionmaker, settings=settings, clock=app.deps.clock,
+                   redis=app.redis)
+    )  # fmt: skip
     setup_application(web_app, app.dp, bot=app.bot)
     return web_app
 
@@ -149,6 +197,7 @@ async def _run_webhook(settings: Settings) -> int:
     await runner.setup()
     await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    web_runner = await start_web_beside(app, settings)
     stop = asyncio.Event()
     # SIGTERM (a service manager stopping the worker) and Ctrl-C end the service
     # cleanly: the speech workers, the care loop and the connections are closed.
@@ -158,6 +207,8 @@ async def _run_webhook(settings: Settings) -> int:
     try:
         await stop.wait()
     finally:
+        if web_runner is not None:
+            await web_runner.cleanup()
         await runner.cleanup()
         await app.close()
     return 0
@@ -236,6 +287,9 @@ async def _run_sandbox(settings: Settings, *, chat: bool, port: int) -> int:
     if app.deps.speech is not None:
         # The speech model loads beside the chat; a voice note before it is ready waits.
         background.append(asyncio.create_task(app.deps.speech.warm_up()))
+    web_runner = await start_web_beside(app, settings)
+    if web_runner is not None:
+        await _show_sandbox_web(app, settings)
     # One person at a terminal: updates in order, so the chat shows each answer before
     # the next line is read.
     polling = asyncio.create_task(app.dp.start_polling(app.bot, handle_signals=False, handle_as_tasks=False))
@@ -264,11 +318,24 @@ async def _run_sandbox(settings: Settings, *, chat: bool, port: int) -> int:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await polling
         log.info("sandbox: polling stopped after %.2f s", time.monotonic() - stopping)
+        if web_runner is not None:
+            await web_runner.cleanup()
         await app.close()
         log.info("sandbox: bot closed after %.2f s", time.monotonic() - stopping)
         await api.stop()
         log.info("sandbox: stopped in %.2f s", time.monotonic() - stopping)
     return 0
+
+
+async def _show_sandbox_web(app, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """The sandbox's own demo data: a staff link is printed at once, so that the
+    dashboard can be opened without a staff account in the chat."""
+    from actions.web_access import STAFF, create_login
+
+    async with app.deps.sessionmaker() as session:
+        token = await create_login(session, role=STAFF, clock=app.deps.clock, minutes=settings.web_login_minutes)
+    _step(f"web pages at {settings.effective_web_base_url}/ ; staff login, once, {settings.web_login_minutes} min: "
+          f"{settings.effective_web_base_url}/login/{token}")  # fmt: skip
 
 
 def cmd_seed(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ class Deps:
     holds: SlotHolds
     notifier: Notifier
     speech: Any = None  # nlu.speech.SpeechService when voice is configured
+    metrics: Any = None  # bot.metrics.Metrics, which also reads `counters`
     counters: dict[str, int] = field(default_factory=dict)
 
     def count(self, name: str, n: int = 1) -> None:

@@ -11,7 +11,10 @@ from datetime import timedelta
 def register(sub: argparse._SubParsersAction, groups: dict[str, argparse._SubParsersAction]) -> None:
     stats = sub.add_parser("stats", help="service quality: satisfaction, response times, match rate, no-shows")
     stats.add_argument("--days", type=int, default=30)
-    stats.add_argument("--json", action="store_true")
+    stats.add_argument("--json", action="store_true", help="the whole report as JSON, for tools")
+    stats.add_argument("--service", help="one service (its code)")
+    stats.add_argument("--provider", help="one provider (their code)")
+    stats.add_argument("--team", help="one family-doctor team (its code)")
     stats.set_defaults(handler=cmd_stats)
 
 
@@ -23,13 +26,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
     async def run() -> int:
         from actions.clock import system_clock
         from actions.db import create_engine, create_sessionmaker, migrate
-        from actions.stats import format_report, quality_report
+        from actions.stats import Filters, format_report, quality_report
 
         await migrate(settings.effective_database_url)
         engine = create_engine(settings.effective_database_url)
         try:
             async with create_sessionmaker(engine)() as session:
-                report = await quality_report(session, since=system_clock() - timedelta(days=args.days))
+                now = system_clock()
+                report = await quality_report(
+                    session, since=now - timedelta(days=args.days), until=now,
+                    filters=Filters(service=args.service, provider=args.provider, team=args.team),
+                )  # fmt: skip
         finally:
             await engine.dispose()
         if args.json:

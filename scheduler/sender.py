@@ -151,6 +151,7 @@ class SendStats:
     retried: int = 0
     failed: int = 0
     skipped: int = 0
+    rate_limited: int = 0  # 429s: Telegram asked to retry later
     errors: dict[str, int] = field(default_factory=dict)
 
 
@@ -272,6 +273,7 @@ class Dispatcher:
         except TelegramRetryAfter as exc:
             self.limiter.pause(exc.retry_after)
             self.stats.retried += 1
+            self.stats.rate_limited += 1
             async with self.sessionmaker() as session:
                 await mark_retry(
                     session, row.id, due_at=self.clock(), error=f"429 retry after {exc.retry_after}", count_attempt=False

@@ -228,8 +228,9 @@ async def test_stats_show_satisfaction_match_rate_and_no_shows_to_staff_only(tmp
             await rate(session, request_id=request.id, resident_id=booking.resident_id, score=4, channel="buttons", clock=clock)
         sent = await j.say(STAFF, "/stats")
         report = sent[-1].text
-        assert "no-shows 1" in report and "mean 4.0" in report and "provider dr_wang" in report
-        assert "median provider response (minutes) 0.0" in report
+        assert "完成 1 · 未到 1" in report and "平均 4.0" in report and "王芳：预约 2，评分 1，平均 4.0" in report
+        assert "✅ 平均响应时间：0.0 h（目标 ≤ 24 h）" in report
+        assert "✅ 满意度：100.0 %（目标 ≥ 90 %）" in report
         refused = await j.say(RESIDENT, "/stats")
         assert "只给中心工作人员" in refused[-1].text
 

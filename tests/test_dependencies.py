@@ -76,7 +76,7 @@ def test_every_application_pin_is_used_and_pinned_once() -> None:
 def test_every_test_pin_is_used() -> None:
     pins = _pins(PYPROJECT["project"]["optional-dependencies"]["test"])
     names = {canonicalize_name(r.name) for r in pins}
-    tools = [r for r in pins if canonicalize_name(r.name) in {"pytest", "pytest-asyncio", "ruff", "mypy", "import-linter"}]
+    tools = [r for r in pins if canonicalize_name(r.name) in {"pytest", "pytest-asyncio", "ruff", "mypy", "import-linter", "playwright"}]
     needed = _closure(tools)
     assert sorted(names - needed) == [], "test pins nothing uses (fakeredis was one)"
 

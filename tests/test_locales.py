@@ -16,8 +16,11 @@ KEY_ARG = re.compile(r"""(?:_key|key)\s*=\s*["']([a-z0-9-]+)["']""")
 # A string in the code that looks like a message id ("btn-accept", "reason-other").
 MESSAGE_ID = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9_]+)+$")
 # Strings of that shape that are not messages: key prefixes of rate limits, an
-# encoding, the sandbox's file ids.
-NOT_MESSAGES = {"jiayi-in-message", "jiayi-in-notice", "jiayi-in-tap", "jiayi-send", "jiayi-send-chat", "utf-8"}
+# encoding, the sandbox's file ids, HTTP header values of the web pages.
+NOT_MESSAGES = {
+    "jiayi-in-message", "jiayi-in-notice", "jiayi-in-tap", "jiayi-send", "jiayi-send-chat", "utf-8",
+    "no-referrer", "no-store",
+}  # fmt: skip
 
 
 def family_values() -> dict[str, set[str]]:
@@ -30,6 +33,7 @@ def family_values() -> dict[str, set[str]]:
     from actions.community import COMMUNITY_PATH
     from actions.matching import REASONS
     from actions.residents import PRIORITY_GROUPS
+    from actions.stats import TARGETS
     from nlu.beneficiary import _PEOPLE
     from nlu.triage import load_lexicon
 
@@ -48,6 +52,8 @@ def family_values() -> dict[str, set[str]]:
         "callback-reason-": {"urgent", "voice", "help", "contact", "other"},
         "recipient-": {"resident", "provider", "contact", "staff"},
         "beneficiary-": {kind for kind, _ in _PEOPLE} | {"self"},
+        "web-ind-": {target.key for target in TARGETS},
+        "web-login-": {"unknown", "used", "expired", "revoked"},
     }
 
 

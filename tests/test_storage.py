@@ -15,7 +15,7 @@ from tests.conftest import REDIS_URL, create_postgres_database, drop_postgres_da
 from tests.harness import running_jiayi
 from tests.test_e2e_booking import RESIDENT, onboard
 
-TABLES = {"residents", "providers", "slots", "bookings", "contracts", "outbox", "ratings", "follow_ups"}
+TABLES = {"residents", "providers", "slots", "bookings", "contracts", "outbox", "ratings", "follow_ups", "web_logins"}
 
 
 async def _tables(url: str) -> set[str]:
@@ -33,6 +33,8 @@ async def test_migrations_go_up_and_down_on_sqlite_and_postgresql(tmp_path) -> N
         for url in (sqlite, postgres):
             await migrate(url)
             assert await _tables(url) >= TABLES
+            await downgrade(url, "0006")
+            assert "web_logins" not in await _tables(url) and "proposals" in await _tables(url)
             await downgrade(url, "0001")
             assert "outbox" not in await _tables(url) and "bookings" in await _tables(url)
             await downgrade(url, "base")

@@ -118,10 +118,12 @@ async def test_forged_updates_reach_nothing_through_the_webhook(tmp_path) -> Non
     api = LocalBotAPI(bot_id=123456)
     await api.start()
     port = _free_port()
+    web_port = _free_port()
     env = _env(
         BOT_TOKEN=TOKEN, WEBHOOK_URL="https://example.invalid/base", WEBHOOK_SECRET=SECRET,
         WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port), TELEGRAM_API_BASE=api.base_url,
         STATE_DIR=str(state), NLU_CACHE_DIR=str(SHARED_NLU_CACHE), LOG_LEVEL="WARNING",
+        WEB_PORT=str(web_port),
     )  # fmt: skip
     process = await _run_jiayi(env)
     endpoint = f"http://127.0.0.1:{port}/webhook"
@@ -162,6 +164,17 @@ async def test_forged_updates_reach_nothing_through_the_webhook(tmp_path) -> Non
             await asyncio.sleep(3)
             assert [s for s in api.sent_log if s.chat_id != VICTIM] == []
             assert api.requests["sendDocument"] == 0
+
+            # The operators' endpoints on the webhook server, and the web pages beside it.
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert response.status == 200 and (await response.json())["checks"]["database"]["status"] == "ok"
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                metrics = await response.text()
+            assert 'jiayi_updates_total{kind="command"} 2.0' in metrics
+            assert "jiayi_outbox_depth" in metrics and "jiayi_telegram_429_total" in metrics
+            await _wait_for_port(web_port, process)
+            async with http.get(f"http://127.0.0.1:{web_port}/dashboard") as response:
+                assert response.status == 200 and str(response.url).endswith("/login")
 
             # The real thing still works: the victim's own /mydata in their own chat.
             assert await post(_private(7, chat=VICTIM, sender=VICTIM, text="/mydata"), SECRET) == 200

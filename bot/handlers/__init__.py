@@ -17,6 +17,7 @@ from bot.handlers import (
     safety,
     start,
     voice,
+    web,
 )
 
 
@@ -30,6 +31,7 @@ def build_routers() -> list[Router]:
         manage.build_router(),
         privacy.build_router(),
         care.build_router(),
+        web.build_router(),
         voice.build_router(),
         assistant.build_router(),
         fallback.build_router(),

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions import care
 from actions.booking import BookingNotChangeable, SlotUnavailable, get_booking
 from actions.callbacks import mark_callback_done
-from actions.matching import MatchRequest, match
 from actions.models import Booking, Provider, Resident
 from bot.callbacks import (
     BookingAction,
@@ -173,18 +172,8 @@ def build_router() -> Router:
         msg: Message, session: AsyncSession, provider: Provider, booking: Booking, deps: Deps, t: Translate,
         back: list[tuple[str, str]],
     ) -> None:  # fmt: skip
-        result = await match(
-            session,
-            resident_id=booking.resident_id,
-            request=MatchRequest(service_code=booking.service_code, modality=booking.modality),
-            catalog=deps.catalog,
-            clock=deps.clock,
-            tz=deps.tz,
-            limit=20,
-        )
-        own = [o.slot_id for o in result.offers if o.provider_id == provider.id and o.slot_id != booking.slot_id][:5]
-        proposals = await care.propose_candidates(
-            session, booking_id=booking.id, provider_id=provider.id, slot_ids=own, clock=deps.clock
+        proposals = await care.propose_times(
+            session, booking_id=booking.id, provider_id=provider.id, catalog=deps.catalog, clock=deps.clock, tz=deps.tz
         )
         if not proposals:
             await msg.answer(t("provider-propose-none"))
@@ -329,14 +318,18 @@ def build_router() -> Router:
             await message.answer(text, reply_markup=inline(buttons) if buttons else None)
 
     @router.message(Command("stats"))
-    async def stats(message: Message, session: AsyncSession, deps: Deps, t: Translate) -> None:
+    async def stats(message: Message, session: AsyncSession, deps: Deps, t: Translate, lang: str) -> None:
         if message.from_user is None or message.from_user.id not in deps.settings.staff_telegram_ids:
             await message.answer(t("stats-not-staff"))
             return
-        from actions.stats import format_report, quality_report
+        from actions.providers import list_providers
+        from actions.stats import quality_report
+        from bot.stats_text import render_report
 
-        report = await quality_report(session, since=deps.clock() - timedelta(days=30))
-        await message.answer(format_report(report.as_dict()))
+        now = deps.clock()
+        report = await quality_report(session, since=now - timedelta(days=30), until=now)
+        names = {p.code: provider_name(p, lang) for p in await list_providers(session)}
+        await message.answer(render_report(report, deps.i18n, lang, days=30, provider_names=names))
 
     @router.callback_query(CallbackDone.filter())
     async def callback_done(

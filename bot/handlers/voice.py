@@ -14,6 +14,7 @@ spoken too."""
 from __future__ import annotations
 
 import logging
+import time
 from io import BytesIO
 
 from aiogram import Bot, F, Router
@@ -100,7 +101,11 @@ async def _hear(message: Message, bot: Bot, deps: Deps, t: Translate, lang: str 
         async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
             buffer = BytesIO()
             await bot.download(media.file_id, destination=buffer)  # type: ignore[union-attr]
-            return await deps.speech.transcribe(buffer.getvalue(), lang)  # type: ignore[no-any-return]
+            started = time.perf_counter()
+            heard = await deps.speech.transcribe(buffer.getvalue(), lang)
+            if deps.metrics is not None:
+                deps.metrics.heard(lang, time.perf_counter() - started)
+            return heard  # type: ignore[no-any-return]
     except SilentAudio:
         await message.answer(t("voice-silent"))
     except SpeechBusy:

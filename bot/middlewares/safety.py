@@ -26,13 +26,16 @@ async def understand(text: str, deps: Deps) -> Parse:
     so that a red flag is never lost to a broken model or server."""
     now = deps.clock().astimezone(deps.tz)
     try:
-        return await deps.interpreter.parse(text, now=now)
+        parse = await deps.interpreter.parse(text, now=now)
     except Exception:
         log.exception("understanding failed; triage rules alone decide")
         deps.count("nlu_failures")
         flag = triage(text)
         intent = "emergency" if flag.urgency == "emergency" else "out_of_scope"
-        return Parse(text=text, intent=intent, confidence=0.0, urgency=flag.urgency, red_flag=flag.category, backend="rules")
+        parse = Parse(text=text, intent=intent, confidence=0.0, urgency=flag.urgency, red_flag=flag.category, backend="rules")
+    if deps.metrics is not None:
+        deps.metrics.parsed(parse)
+    return parse
 
 
 class SafetyMiddleware(BaseMiddleware):

@@ -176,6 +176,13 @@ class SpeechService:
             )
         return self._pool
 
+    def pool_stats(self) -> dict[str, int] | None:
+        """The worker pool's queue and replacements; None before it was started."""
+        pool = self._pool
+        if pool is None:
+            return None
+        return {"in_flight": pool.in_flight, "queue_limit": pool.queue_limit, "replaced": pool.replaced}
+
     async def warm_up(self) -> None:
         """Starts the workers and loads the engines before the first voice note; a
         failure here is logged and voice notes later get the kind reply."""

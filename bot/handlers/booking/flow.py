@@ -127,6 +127,9 @@ async def start_booking(
         if parse.beneficiary:
             # For whom: a call-back asked from the offers tells the caller.
             data["beneficiary"] = parse.beneficiary
+    if channel != "buttons":
+        # Needs identification: the service understood from the words, not picked.
+        data["understood"] = bool(data.get("service"))
     if data.get("urgency") == "urgent":
         now = deps.clock()
         data.update(
@@ -248,6 +251,7 @@ async def offer_slots(
             urgency=data.get("urgency", "routine"),
             offered=len(result.offers),
             clock=deps.clock,
+            understood=data.get("understood"),
         )
         await state.update_data(request_id=request_row.id)
     call_me = (t("btn-call-me"), OfferNav(action="call_me").pack())
