@@ -229,6 +229,7 @@ async def build_app(
                 staff_chat_ids=list(settings.staff_telegram_ids),
                 duty_chat_id=settings.duty_chat_id,
                 wake=care_loop.wake,
+                emergency_number=settings.emergency_number,
             )
     if speech is None:
         deps.speech = build_speech(settings)
