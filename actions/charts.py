@@ -49,6 +49,10 @@ def cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in available), None)
 
 
+def _num(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
 def render_trend_png(
     kind: str,
     points: list[ChartPoint],
@@ -62,40 +66,40 @@ def render_trend_png(
     font = cjk_font()
     fig = Figure(figsize=(7.0, 4.0), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
-    family = {"fontfamily": font} if font else {}
-    times = [p.at.astimezone(tz) for p in points]
+    props = font_manager.FontProperties(family=font) if font else None
+    times = mdates.date2num([p.at.astimezone(tz) for p in points])
     if kind == "bp":
-        sys_values = [p.systolic for p in points]
-        dia_values = [p.diastolic for p in points]
+        sys_values = [_num(p.systolic) for p in points]
+        dia_values = [_num(p.diastolic) for p in points]
         ax.plot(times, sys_values, marker="o", linewidth=2.2, color="#c0392b", label=labels.systolic)
         ax.plot(times, dia_values, marker="s", linewidth=2.2, color="#2471a3", label=labels.diastolic)
         for value, colour in zip(targets, ("#c0392b", "#2471a3"), strict=False):
             ax.axhline(value, linestyle="--", linewidth=1.2, color=colour, alpha=0.6)
         ax.axhspan(0, targets[0], alpha=0.05, color="#27ae60")
-        low = min([v for v in dia_values if v is not None] + [targets[-1]]) - 15
-        high = max([v for v in sys_values if v is not None] + [targets[0]]) + 15
+        low = min([*dia_values, targets[-1]]) - 15
+        high = max([*sys_values, targets[0]]) + 15
         ax.set_ylim(max(low, 30), high)
-        flagged = [(t, p.systolic) for t, p in zip(times, points, strict=True) if p.flagged]
+        flagged = [(t, _num(p.systolic)) for t, p in zip(times, points, strict=True) if p.flagged]
     else:
-        values = [p.glucose for p in points]
+        values = [_num(p.glucose) for p in points]
         ax.plot(times, values, marker="o", linewidth=2.2, color="#8e44ad", label=labels.glucose)
         ax.axhline(targets[0], linestyle="--", linewidth=1.2, color="#27ae60", alpha=0.8)
         ax.axhspan(0, targets[0], alpha=0.05, color="#27ae60")
-        top = max([v for v in values if v is not None] + [targets[0]]) + 2
+        top = max([*values, targets[0]]) + 2
         ax.set_ylim(0, top)
-        flagged = [(t, p.glucose) for t, p in zip(times, points, strict=True) if p.flagged]
+        flagged = [(t, _num(p.glucose)) for t, p in zip(times, points, strict=True) if p.flagged]
     if flagged:
         ax.scatter([t for t, _ in flagged], [v for _, v in flagged], s=140, facecolors="none",
                    edgecolors="#e67e22", linewidths=2.0, zorder=5)  # fmt: skip
     ax.plot([], [], linestyle="--", color="grey", label=labels.target)
-    ax.set_title(labels.title, fontsize=14, **family)
-    ax.set_ylabel(labels.unit, **family)
+    ax.set_title(labels.title, fontsize=14, fontproperties=props)
+    ax.set_ylabel(labels.unit, fontproperties=props)
     ax.grid(True, alpha=0.3)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d", tz=tz))
-    legend = ax.legend(loc="upper left", fontsize=10)
-    if font:
+    legend = ax.legend(loc="upper left", fontsize=10, prop=props)
+    if props is not None:
         for text in legend.get_texts():
-            text.set_fontfamily(font)
+            text.set_fontproperties(props)
     fig.autofmt_xdate()
     fig.tight_layout()
     buffer = io.BytesIO()

@@ -12,7 +12,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.models import CarePlanItem, Contract, FollowUpCall, GroupSession, Reading, Resident, SessionSignup
+from actions.models import (
+    CarePlanItem,
+    Contract,
+    FollowUpCall,
+    GroupSession,
+    Reading,
+    Resident,
+    SessionSignup,
+)
 from actions.residents import effective_priority_groups
 
 
@@ -90,7 +98,9 @@ async def chronic_care_report(session: AsyncSession, *, since: datetime, now: da
     ).all()
     report.follow_up_calls = len(calls)
     report.follow_up_calls_done = sum(1 for status, _, _ in calls if status == "done")
-    report.follow_up_calls_on_time = sum(1 for status, done_at, due in calls if status == "done" and done_at <= due)
+    report.follow_up_calls_on_time = sum(
+        1 for status, done_at, due in calls if status == "done" and done_at is not None and done_at <= due
+    )
     report.follow_up_completion_rate = _rate(report.follow_up_calls_on_time, report.follow_up_calls)
 
     items = (

@@ -24,7 +24,7 @@ from actions.care_config import load_care_config
 from actions.clock import Clock
 from actions.models import Booking, GroupSession, Provider, SessionSignup, Slot, WaitlistEntry
 
-KINDS = {"slot": Slot, "session": GroupSession}
+KINDS: dict[str, Any] = {"slot": Slot, "session": GroupSession}
 OPEN = ("waiting", "offered")
 
 

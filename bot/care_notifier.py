@@ -284,6 +284,18 @@ class CareNotices:
             dedupe_key=f"family_linked:{link.id}", resident_id=elder.id,
         )  # fmt: skip
 
+    async def family_unlinked(self, session: AsyncSession, link: Any) -> None:
+        """The resident ended the link: the member is told (whom it is about first)."""
+        member, elder = link.member, link.elder
+        if member is None or elder is None:
+            return
+        lang = member.language
+        text = "\n".join([about(self.i18n, lang, elder), self.i18n.t(lang, "family-revoked-member", name=elder.name or "")])
+        await self._queue(
+            session, kind="family_notice", chat_id=member.chat_id, recipient_kind="family", text=text,
+            dedupe_key=f"family_unlinked:{link.id}",
+        )  # fmt: skip
+
     async def family_reminders(self, session: AsyncSession, booking: Any, summary: Any, hours_due: list[tuple[int, datetime]]) -> None:
         """Copies of a booking's reminders for linked family members (whom it is about
         first)."""

@@ -24,8 +24,6 @@ from actions.clock import Clock
 from actions.contracts import contracted_doctor, doctor_team
 from actions.models import CallbackRequest, EmergencyEvent, Outbox, Provider, Resident, Slot
 from bot import notice_texts as render
-from bot.care_notifier import CareNotices
-from bot.chronic_texts import level_text, progress_line, reading_text
 from bot.callbacks import (
     BookingAction,
     CallbackDone,
@@ -36,6 +34,8 @@ from bot.callbacks import (
     RatingPick,
     ServicePick,
 )
+from bot.care_notifier import CareNotices
+from bot.chronic_texts import level_text, progress_line, reading_text
 from bot.format import format_date, format_when, provider_name
 from bot.i18n import I18n
 from scheduler.outbox import enqueue, message, retract

@@ -333,10 +333,13 @@ def build_router() -> Router:
         if message.from_user is None or message.from_user.id not in deps.settings.staff_telegram_ids:
             await message.answer(t("stats-not-staff"))
             return
+        from actions.chronic_stats import chronic_care_report, format_chronic_report
         from actions.stats import format_report, quality_report
 
-        report = await quality_report(session, since=deps.clock() - timedelta(days=30))
-        await message.answer(format_report(report.as_dict()))
+        since = deps.clock() - timedelta(days=30)
+        report = await quality_report(session, since=since)
+        chronic = await chronic_care_report(session, since=since, now=deps.clock(), today=deps.clock().astimezone(deps.tz).date())
+        await message.answer(format_report(report.as_dict()) + "\n" + format_chronic_report(chronic.as_dict()))
 
     @router.callback_query(CallbackDone.filter())
     async def callback_done(
