@@ -66,7 +66,9 @@ def render_trend_png(
     font = cjk_font()
     fig = Figure(figsize=(7.0, 4.0), dpi=110)
     ax = fig.add_subplot(1, 1, 1)
-    props = font_manager.FontProperties(family=font) if font else None
+    props = font_manager.FontProperties(family=font, size=11) if font else font_manager.FontProperties(size=11)
+    title_props = props.copy()
+    title_props.set_size(15)
     times = mdates.date2num([p.at.astimezone(tz) for p in points])
     if kind == "bp":
         sys_values = [_num(p.systolic) for p in points]
@@ -92,14 +94,12 @@ def render_trend_png(
         ax.scatter([t for t, _ in flagged], [v for _, v in flagged], s=140, facecolors="none",
                    edgecolors="#e67e22", linewidths=2.0, zorder=5)  # fmt: skip
     ax.plot([], [], linestyle="--", color="grey", label=labels.target)
-    ax.set_title(labels.title, fontsize=14, fontproperties=props)
+    ax.set_title(labels.title, fontproperties=title_props)
     ax.set_ylabel(labels.unit, fontproperties=props)
     ax.grid(True, alpha=0.3)
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, len({p.at.astimezone(tz).date() for p in points}) // 7 or 1), tz=tz))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d", tz=tz))
-    legend = ax.legend(loc="upper left", fontsize=10, prop=props)
-    if props is not None:
-        for text in legend.get_texts():
-            text.set_fontproperties(props)
+    ax.legend(loc="upper left", prop=props)
     fig.autofmt_xdate()
     fig.tight_layout()
     buffer = io.BytesIO()

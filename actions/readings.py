@@ -111,8 +111,12 @@ async def record_reading(
                 Reading.level.in_(HIGH_LEVELS), Reading.measured_at >= since,
             )
         )  # fmt: skip
+        # One open review per kind of reading is enough for the doctor to look at.
         open_review = await session.scalar(
-            select(ReadingReview.id).where(ReadingReview.resident_id == resident_id, ReadingReview.status == "open")
+            select(ReadingReview.id)
+            .join(Reading, Reading.id == ReadingReview.reading_id)
+            .where(ReadingReview.resident_id == resident_id, ReadingReview.status == "open", Reading.kind == reading.kind)
+            .limit(1)
         )
         if int(highs or 0) >= thresholds.repeat_high_count and open_review is None:
             review_kind = "repeated"

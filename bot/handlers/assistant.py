@@ -62,8 +62,11 @@ async def handle_text(
         return
     current = await state.get_state()
     if current is not None and current.startswith("Booking:") and resident is not None:
-        await continue_booking(message, parse, state, session, resident, deps, t)
-        return
+        if parse.reading is None:
+            await continue_booking(message, parse, state, session, resident, deps, t)
+            return
+        # A new home reading is a new topic: the booking being built is left.
+        await state.clear()
     await dispatch_intent(
         message,
         text,
