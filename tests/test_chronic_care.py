@@ -205,9 +205,10 @@ async def test_hypoglycaemia_after_triage_and_repeated_highs_in_english(tmp_path
         await sign_with_wang(j, RESIDENT, "en")
         # Triage asks first; once it is not an emergency the reading is handled.
         await j.say(RESIDENT, "my blood sugar is 2.8")
-        assert j.buttons(RESIDENT)[:2] == ["🚨 Yes, it is urgent", "No, carry on"] or "No" in " ".join(j.buttons(RESIDENT))
-        not_urgent = next(b for b in j.buttons(RESIDENT) if not b.startswith("🚨"))
-        sent = await j.tap(RESIDENT, not_urgent)
+        assert j.buttons(RESIDENT) == ["🚨 Yes, it's urgent", "No, go on"]
+        async with j.app.deps.sessionmaker() as session:
+            assert (await session.scalars(select(Reading))).all() == []  # nothing before the answer
+        sent = await j.tap(RESIDENT, "No, go on")
         texts = "\n".join(s.text or "" for s in sent)
         assert "random glucose 2.8 (low)" in texts and "Eat some sugar" in texts
 
