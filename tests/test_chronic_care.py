@@ -361,3 +361,58 @@ async def test_lectures_fill_up_and_a_freed_seat_goes_to_the_first_in_line(tmp_p
             assert [(s.resident_id, s.status) for s in signups] == [(first.id, "cancelled"), (second.id, "attended")]
             stats = await chronic_care_report(session, since=clock() - timedelta(days=30), now=clock(), today=clock().date())
         assert stats.lecture_signups == 1 and stats.lecture_attendance_rate == 1.0
+
+
+async def test_the_weekly_chart_goes_to_residents_who_reported(tmp_path, clock) -> None:
+    async with running_jiayi(tmp_path, clock) as j:
+        await _signed_resident(j, RESIDENT, name="张桂兰")
+        await _signed_resident(j, MEMBER, name="王小明")
+        for text in ("空腹血糖7.8", "餐后血糖11.6", "空腹血糖6.4"):
+            await j.say(RESIDENT, text)
+            clock.advance(hours=12)
+        assert await jobs.send_weekly_charts(j.app.deps, j.app.care_loop) == 1
+        assert await jobs.send_weekly_charts(j.app.deps, j.app.care_loop) == 0  # once a week
+        mark = j.api.mark()
+        await j.dispatch()
+        sent = j.api.since(mark, RESIDENT)
+        assert "您这一周的血糖记录：血糖：最近 3 次，2 次偏高，0 次偏低。" in sent[0].text
+        assert sent[1].method == "sendPhoto" and sent[1].file.startswith(PNG) and "张桂兰 血糖趋势" in sent[1].text
+        assert j.api.sent(MEMBER) == []
+
+
+def test_jiayi_stats_shows_the_chronic_care_numbers(tmp_path, monkeypatch, capsys) -> None:
+    import asyncio
+    import json
+
+    from actions.db import create_engine, create_sessionmaker, migrate
+    from actions.readings import record_reading
+    from bot.cli import main
+    from nlu.readings import Reading as Measured
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'jiayi.sqlite3'}"
+
+    async def prepare() -> None:
+        from actions.care_config import load_care_config
+        from actions.clock import FixedClock
+
+        await migrate(url)
+        engine = create_engine(url)
+        clock = FixedClock(datetime.now(TZ))
+        async with create_sessionmaker(engine)() as session:
+            th = load_care_config().thresholds
+            for telegram_id, bp in ((9001, (132, 84)), (9002, (150, 96)), (9003, (128, 80)), (9004, (120, 78))):
+                resident = await make_resident(session, telegram_id, clock, birth_year=1950, priority_groups=["hypertension"])
+                await record_reading(session, resident_id=resident.id, reading=Measured("bp", systolic=bp[0], diastolic=bp[1]),
+                                     thresholds=th, clock=clock)  # fmt: skip
+            await session.commit()
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    monkeypatch.setenv("STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["stats", "--json"]) == 0
+    chronic = json.loads(capsys.readouterr().out)["chronic_care"]
+    assert chronic["bp_residents"] == 4 and chronic["bp_controlled"] == 3 and chronic["bp_control_rate"] == 0.75
+    assert chronic["priority_residents"] == 4 and chronic["priority_coverage"] == 0.0
+    assert main(["stats"]) == 0
+    assert "BP control 3/4 (75.0%)" in capsys.readouterr().out
