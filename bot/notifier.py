@@ -287,6 +287,8 @@ class OutboxNotifier(CareNotices):
             service=self.catalog.get(booking.service_code).name(lang),
             provider=provider_name(provider, lang),
         )
+        if booking.status == "done":
+            text = progress_line(self.i18n, lang, "done") + "\n" + text
         now = self.clock()
         row = await enqueue(
             session, kind="rating_request", chat_id=resident.chat_id, recipient_kind="resident",

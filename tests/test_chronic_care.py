@@ -108,6 +108,8 @@ async def test_a_care_plan_item_is_offered_booked_and_completed_with_a_follow_up
         stamp = booking.starts_at.astimezone(TZ).strftime("%H:%M")
         await j.tap(DOCTOR, f"{stamp} ✔️ 已完成")
         await j.tap(DOCTOR, f"✔️ 确认 {stamp} 已完成")
+        await j.dispatch()
+        assert "✅已提交 → ✅已接单 → ✅已预约 → ✅已完成" in j.last_text(RESIDENT)  # with the rating request
         async with deps.sessionmaker() as session:
             done = await session.get(CarePlanItem, item.id)
             assert done.status == "done" and done.completed_at is not None
