@@ -308,7 +308,9 @@ async def test_a_family_member_links_with_consent_books_and_reports_for_a_parent
         await j.say(MEMBER, "/family")
         assert "替张桂兰预约" not in " ".join(j.buttons(MEMBER))
         sent = await j.say(MEMBER, "我妈血压150/90")
-        assert "已记下您的" in sent[0].text  # no longer anyone else's
+        assert "先在 👪 亲情账户 里关注TA" in sent[0].text  # not stored for anyone
+        async with deps.sessionmaker() as session:
+            assert len((await session.scalars(select(Reading))).all()) == 1
 
 
 async def test_lectures_fill_up_and_a_freed_seat_goes_to_the_first_in_line(tmp_path, clock) -> None:

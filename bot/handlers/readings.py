@@ -30,7 +30,7 @@ from actions.readings import (
     readings_since,
     record_reading,
 )
-from bot.callbacks import ClassAction, GuidanceStart, HealthAction
+from bot.callbacks import ClassAction, FamilyAction, GuidanceStart, HealthAction
 from bot.chronic_texts import level_text, reading_text, summary_text, trend_chart
 from bot.deps import Deps
 from bot.filters import MenuButton
@@ -63,6 +63,14 @@ async def report_reading(
     elder = await subject_for(session, member=resident, beneficiary=parse.beneficiary)
     if elder is not None:
         subject, reporter_id = elder, resident.id
+    elif parse.reading is not None and parse.beneficiary not in (None, "self"):
+        # Someone else's reading, with nobody linked to keep it for: not stored as the
+        # speaker's own.
+        await message.answer(
+            t("reading-family-unlinked"),
+            reply_markup=inline([[(t("btn-family-link"), FamilyAction(action="link").pack())]]),
+        )
+        return
     if parse.reading is None:
         await send_health(message, session, subject, resident, deps, t)
         return

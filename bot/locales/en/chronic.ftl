@@ -25,6 +25,7 @@ reading-urgent-next = { $doctor } has been told and will look at your readings s
 reading-urgent-next-nodoctor = The centre's duty doctor has been told. You can book one of these times today, or ask a doctor to call you:
 reading-repeated = Your last few readings were high: { $doctor } has been asked to look at them, and the advice will come here.
 reading-repeated-nodoctor = Your last few readings were high: a doctor at the centre has been asked to look at them, and the advice will come here.
+reading-family-unlinked = Is this a family member's reading? Link to them first under 👪 Family (they need to agree), then I can record it for them.
 reading-how = To record a reading just send it to me, for example "BP 145/95", "fasting sugar 7.8" or "glucose 10.2 after lunch". A voice note works too.
 reading-need-profile = Please send /start and fill in your profile first, then record your readings.
 reading-chart-caption = { $title } (last 30 days)

@@ -25,6 +25,7 @@ reading-urgent-next = 已通知{ $doctor }，会尽快看您的记录。今天�
 reading-urgent-next-nodoctor = 已通知中心值班医生。今天可以约到下面的时间，或者请医生给您回电：
 reading-repeated = 最近几次都偏高，已请{ $doctor }看看您的记录，医生的建议会发到这里。
 reading-repeated-nodoctor = 最近几次都偏高，已请中心的医生看看您的记录，医生的建议会发到这里。
+reading-family-unlinked = 这是家人的读数吧？先在 👪 亲情账户 里关注TA（需要TA同意），我就能替TA记下来。
 reading-how = 想记血压或血糖，直接发给我就行，例如：“血压145/95”、“空腹血糖7.8”、“餐后血糖10.2”。说语音也可以。
 reading-need-profile = 请先发 /start 填好资料，再记录血压血糖。
 reading-chart-caption = { $title }（最近30天）
