@@ -41,6 +41,8 @@ async def request_callback(
     clock: Clock,
     voice_file_id: str | None = None,
     notifier: Notifier | None = None,
+    words: str | None = None,
+    affected: str | None = None,
 ) -> CallbackRequest:
     """Records the request and queues it (in one transaction). `routed_to` on the
     result says who will call: doctor | team | duty, or None when nobody could be
@@ -81,7 +83,7 @@ async def request_callback(
             if voice_file_id:
                 callback.voice_file_id = voice_file_id
         if notifier is not None:
-            routed = await notifier.callback_requested(session, callback.id)
+            routed = await notifier.callback_requested(session, callback.id, words=words, affected=affected)
             if routed is not None:
                 callback.routed_to = routed
         await session.commit()

@@ -5,11 +5,12 @@ Nothing else in the code reads the environment.
 
 from __future__ import annotations
 
-from functools import cached_property
+from datetime import time
 from pathlib import Path
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,9 @@ class Settings(BaseSettings):
     slot_hold_seconds: int = 300
 
     # The community.
-    timezone: str = "Asia/Shanghai"
+    # An IANA zone name (Asia/Shanghai); a name the zone database does not know is
+    # refused when the settings are read.
+    timezone: ZoneInfo = ZoneInfo("Asia/Shanghai")
     centre_phone: str = "010-12345678"
     emergency_number: str = "120"
     # A psychological crisis line named beside 120 whenever suicidal language is heard
@@ -79,7 +82,8 @@ class Settings(BaseSettings):
 
     # The care loop.
     reminder_offsets_hours: list[int] = [24, 2]
-    agenda_local_time: str = "07:30"
+    # When providers get their daily agenda, in the community's zone: "07:30" or "7:30".
+    agenda_local_time: time = time(7, 30)
     rating_delay_hours: int = 3
     staff_telegram_ids: list[int] = []
     # An emergency alert still undelivered after this many seconds is escalated to
@@ -105,11 +109,25 @@ class Settings(BaseSettings):
     retention_days: int = 365
     outbox_retention_days: int = 30
 
-    log_level: str = "INFO"
+    # Python logging level names; the sandbox writes its log to STATE_DIR/jiayi.log.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
-    @cached_property
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("agenda_local_time", mode="before")
+    @classmethod
+    def _clock_time(cls, value: Any) -> Any:
+        # "7:30" as well as "07:30": an hour without its leading zero.
+        if isinstance(value, str) and len(value.strip().split(":")[0]) == 1:
+            return "0" + value.strip()
+        return value
+
+    @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return self.timezone
 
     @property
     def effective_database_url(self) -> str:
@@ -133,5 +151,23 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+class SettingsError(Exception):
+    """Settings that cannot be used; the message names each setting and what is wrong."""
+
+
+def describe(error: ValidationError) -> str:
+    """One line per bad setting, by its environment variable name."""
+    lines = []
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"]).upper() or "settings"
+        secret = any(word in name for word in ("TOKEN", "SECRET", "KEY", "CREDENTIALS", "URL"))
+        given = "" if secret else f" (got {problem.get('input')!r})"
+        lines.append(f"{name}: {problem['msg']}{given}")
+    return "; ".join(lines)
+
+
 def load_settings(**overrides: object) -> Settings:
-    return Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None

@@ -29,10 +29,17 @@ TIER_ORDER = {"family_doctor": 0, "team": 1, "other": 2}
 # The order in which constraints are given up when nothing fits.
 RELAXABLE = ("window", "modality", "gender")
 REASON = {
-    "window": "no_slot_in_window",
+    "window": "window_full",
     "modality": "modality_unavailable",
     "gender": "gender_unavailable",
 }
+# Why a request was not met exactly. The time asked for is "fully booked" only when it
+# has sessions and they are full; when it has none ("周日上午", a day the clinic is
+# closed) it is "no sessions then".
+REASONS = (
+    "window_full", "window_no_sessions", "modality_unavailable", "gender_unavailable",
+    "family_doctor_unavailable", "other",
+)  # fmt: skip
 
 
 @dataclass
@@ -86,23 +93,32 @@ async def _candidates(
     catalog: Catalog,
     earliest: datetime,
     resident_id: int,
+    *,
+    free_only: bool = True,
 ) -> list[tuple[Slot, Provider]]:
+    """Slots that could serve the request; with `free_only=False` the full ones too
+    (to tell "fully booked" from "no sessions")."""
     service = catalog.get(request.service_code)
+    conditions = [
+        Provider.active.is_(True),
+        Provider.role.in_(service.roles),
+        Slot.starts_at >= earliest,
+        Slot.starts_at < earliest + timedelta(days=SEARCH_DAYS),
+        Slot.modality.in_(service.modalities),
+    ]
+    if free_only:
+        conditions.append(Slot.booked < Slot.capacity)
     rows = (
         await session.execute(
             select(Slot, Provider)
             .join(Provider, Provider.id == Slot.provider_id)
-            .where(
-                Provider.active.is_(True),
-                Provider.role.in_(service.roles),
-                Slot.starts_at >= earliest,
-                Slot.starts_at < earliest + timedelta(days=SEARCH_DAYS),
-                Slot.booked < Slot.capacity,
-                Slot.modality.in_(service.modalities),
-            )
+            .where(*conditions)
             .order_by(Slot.starts_at)
         )
     ).all()
+    if not free_only:
+        code = request.service_code
+        return [(s, p) for s, p in rows if code in (p.services or []) and (s.services is None or code in s.services)]
     # Slots the resident holds already, and slots a provider declined for them: a
     # declined time is not offered to that resident again.
     mine = set(
@@ -221,6 +237,11 @@ async def match(
             offers.sort(key=lambda o: (TIER_ORDER[o.tier], o.starts_at))
         chosen = offers[:limit] if urgent else _diverse(offers, tz, limit)
         reasons = [REASON[c] for c in RELAXABLE if c in relaxed]
+        if "window" in relaxed:
+            everything = await _candidates(session, request, catalog, earliest, resident_id, free_only=False)
+            held = relaxed - {"window"}
+            if not any(_fits(s, p, request, held) for s, p in everything):
+                reasons[reasons.index("window_full")] = "window_no_sessions"
         doctor_delivers = doctor is not None and request.service_code in (doctor.services or [])
         if doctor_delivers and not relaxed and not any(o.tier == "family_doctor" for o in chosen):
             reasons.append("family_doctor_unavailable")

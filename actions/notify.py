@@ -38,7 +38,9 @@ class Notifier(Protocol):
         reporter: str | None = None,
     ) -> Any: ...
 
-    async def callback_requested(self, session: AsyncSession, callback_id: int) -> str | None:
+    async def callback_requested(
+        self, session: AsyncSession, callback_id: int, *, words: str | None = None, affected: str | None = None
+    ) -> str | None:
         """Queues the request for someone who can call: the doctor, else the doctor's
         team, else the duty chat. Returns who ("doctor", "team", "duty"), or None when
         nothing could be queued."""

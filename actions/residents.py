@@ -79,22 +79,74 @@ async def mark_unreachable(session: AsyncSession, chat_id: int) -> None:
     await session.commit()
 
 
-def normalise_phone(text: str) -> str | None:
-    """Chinese mobiles (with or without +86) and landlines with an area code."""
-    digits = re.sub(r"[\s\-()（）]", "", text or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if re.fullmatch(r"1[3-9]\d{9}", digits):
-        return digits
-    if re.fullmatch(r"0\d{2,3}\d{7,8}", digits):
-        return digits
-    if re.fullmatch(r"\+\d{8,15}", digits):  # a number abroad, kept as given
-        return digits
+# Phone numbers are read, stored and shown with `phonenumbers` (Google's libphonenumber):
+# stored in E.164 (+8613800138000), shown in the local format (138 0013 8000, and a
+# number abroad in its international form). A number without a country code is Chinese.
+PHONE_REGION = "CN"
+
+
+def _parse_phone(text: str) -> Any:
+    import phonenumbers
+
+    raw = unicodedata.normalize("NFKC", text or "").strip()
+    if not raw or len(raw) > 40:
+        return None
+    candidates = [raw]
+    digits = re.sub(r"[\s\-().]", "", raw)
+    if digits.isdigit() and digits.startswith("86") and len(digits) == 13:
+        # Telegram shares a contact's number with its country code and no plus.
+        candidates.insert(0, "+" + digits)
+    for candidate in candidates:
+        try:
+            number = phonenumbers.parse(candidate, PHONE_REGION)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return number
     return None
+
+
+def normalise_phone(text: str) -> str | None:
+    """The number in E.164, or None when it is not a valid number: full-width digits,
+    spaces, dashes, brackets, +86 / 0086 are all accepted; a number of a country that
+    does not exist (+999…) or a landline without its area code is not."""
+    import phonenumbers
+
+    number = _parse_phone(text)
+    if number is None:
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def phone_problem(text: str) -> str:
+    """Why a typed number was refused, for a kind reply: `area_code` (a 7- or 8-digit
+    local landline: the area code is missing) or `invalid`."""
+    digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", text or ""))
+    if digits.isdigit() and len(digits) in (7, 8) and not digits.startswith(("0", "1")):
+        return "area_code"
+    return "invalid"
+
+
+def display_phone(stored: str | None) -> str:
+    """A stored number as people here read it: the national format for Chinese numbers
+    (138 0013 8000, 010 6422 1234), the international one for others. Anything that
+    does not parse (an old row) is shown as stored."""
+    if not stored:
+        return ""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(stored, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return stored
+    if not phonenumbers.is_valid_number(number):
+        return stored
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(number) == PHONE_REGION
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return str(phonenumbers.format_number(number, style))
 
 
 def parse_birth_year(text: str, today: date) -> int | None:

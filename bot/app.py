@@ -39,7 +39,7 @@ from bot.middlewares import ActorMiddleware, DbSessionMiddleware, Throttle, Upda
 from bot.middlewares.safety import SafetyMiddleware
 from bot.notifier import OutboxNotifier
 from bot.storage import ResilientStorage
-from nlu.factory import build_interpreter
+from nlu.factory import build_interpreter, start_warm_up
 from nlu.factory import warm_up as warm_up_interpreter
 from nlu.interface import Interpreter
 from scheduler.runner import build_care_loop
@@ -183,9 +183,12 @@ async def build_app(
     speech: Any = None,
     with_care_loop: bool = True,
     seed_demo: bool = False,
+    warm_up_in_background: bool = False,
 ) -> App:
     """`seed_demo` loads the demo community into an empty database: the sandbox and
-    tests ask for it; a real deployment never gets it on its first start."""
+    tests ask for it; a real deployment never gets it on its first start.
+    `warm_up_in_background` (the sandbox) returns before the understanding model is
+    loaded or trained; messages wait for it (`extras["warm_up"]` says how far it is)."""
     # The state directory holds the database and the model caches: owner only.
     ensure_private_dir(settings.state_dir)
     ensure_private_dir(settings.effective_nlu_cache_dir)
@@ -207,9 +210,13 @@ async def build_app(
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     holds: SlotHolds = RedisSlotHolds(redis) if redis is not None else MemorySlotHolds()
     bot = bot or build_bot(settings)
+    extras: dict[str, Any] = {}
     if interpreter is None:
         interpreter = build_interpreter(settings)
-        await asyncio.to_thread(warm_up_interpreter, interpreter)
+        if warm_up_in_background:
+            extras["warm_up"] = start_warm_up(interpreter)
+        else:
+            await asyncio.to_thread(warm_up_interpreter, interpreter)
     i18n = I18n()
     catalog = load_catalog()
 
@@ -265,6 +272,7 @@ async def build_app(
         deps=deps,
         redis=redis,
         care_loop=care_loop,
+        extras=extras,
     )
 
 

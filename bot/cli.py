@@ -37,7 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    result = args.handler(args)
+    from actions.config import SettingsError
+
+    try:
+        result = args.handler(args)
+    except SettingsError as exc:
+        print(f"jiayi: a setting cannot be used: {exc}", file=sys.stderr)
+        return 2
     return int(result or 0)
 
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 
 from actions.config import Settings, load_settings
@@ -84,14 +85,20 @@ def check_run_settings(settings: Settings) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    _logging(settings)
+    if settings.bot_token is not None:
+        _logging(settings)
     try:
         check_run_settings(settings)
     except UnsafeSettings as exc:
         print(f"jiayi: {exc}", file=sys.stderr)
         return 2
     if settings.bot_token is None:
-        return asyncio.run(_run_sandbox(settings, chat=not args.no_chat, port=args.sandbox_port))
+        try:
+            return asyncio.run(_run_sandbox(settings, chat=not args.no_chat, port=args.sandbox_port))
+        except KeyboardInterrupt:
+            # Ctrl-C: asyncio has cancelled the chat and the cleanup above has run.
+            print("\nbye / 再见", flush=True)
+            return 130
     if settings.webhook_url:
         return asyncio.run(_run_webhook(settings))
     return asyncio.run(_run_polling(settings))
@@ -142,41 +149,125 @@ async def _run_webhook(settings: Settings) -> int:
     await runner.setup()
     await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    stop = asyncio.Event()
+    # SIGTERM (a service manager stopping the worker) and Ctrl-C end the service
+    # cleanly: the speech workers, the care loop and the connections are closed.
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await runner.cleanup()
         await app.close()
     return 0
 
 
+class _TerminalNote(logging.Handler):
+    """In the sandbox the log goes to a file; an error also gets one line on screen."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(logging.ERROR)
+        self.path = path
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"   ⚠ {record.name}: an error was logged ({self.path})", file=sys.stderr)
+
+
+def sandbox_logging(settings: Settings) -> str:
+    """The sandbox's terminal is the conversation: logs go to STATE_DIR/jiayi.log."""
+    from actions.db import ensure_private_dir
+
+    ensure_private_dir(settings.state_dir)
+    path = settings.state_dir / "jiayi.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.addHandler(_TerminalNote(path))
+    root.setLevel(settings.log_level)
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    return str(path)
+
+
+def _step(text: str, started: float | None = None) -> None:
+    import time
+
+    took = f" ({time.monotonic() - started:.1f} s)" if started is not None else ""
+    print(f"  · {text}{took}", flush=True)
+
+
 async def _run_sandbox(settings: Settings, *, chat: bool, port: int) -> int:
+    import time
+
+    started = time.monotonic()
+    print("Jiayi sandbox — starting / 家医沙盒启动中", flush=True)
+    log_path = sandbox_logging(settings)
+    _step(f"log: {log_path} (LOG_LEVEL={settings.log_level})")
+    step = time.monotonic()
     from bot.app import build_app, build_bot, set_commands
     from bot.sandbox.botapi import LocalBotAPI
     from bot.sandbox.chat import run_terminal_chat
+    from bot.sandbox.control import Sandbox, SandboxClock
 
+    _step("libraries loaded", step)
     api = LocalBotAPI()
     await api.start(port=port)
-    log.info("sandbox: a local Bot API server runs at %s (no Telegram needed)", api.base_url)
-    app = await build_app(settings, bot=build_bot(settings, api_base=api.base_url), seed_demo=True)
+    _step(f"local Telegram Bot API at {api.base_url} (no Telegram needed)")
+    step = time.monotonic()
+    clock = SandboxClock()
+    app = await build_app(
+        settings, bot=build_bot(settings, api_base=api.base_url), clock=clock, seed_demo=True,
+        warm_up_in_background=True,
+    )  # fmt: skip
+    _step(f"database with the demo community: {settings.effective_database_url.split('///')[-1]}", step)
+    sandbox = Sandbox(api=api, app=app, clock=clock)
+    providers = await sandbox.link_providers()
+    if providers:
+        shown = ", ".join(f"{p.name_zh} {p.code} ({p.chat_id})" for p in providers[:3])
+        _step(f"providers have sandbox accounts: {shown}{' …' if len(providers) > 3 else ''}")
     await set_commands(app.bot)
-    await app.start_background()
+    if app.care_loop is not None:
+        await app.care_loop.start()
+    background = []
+    if app.deps.speech is not None:
+        # The speech model loads beside the chat; a voice note before it is ready waits.
+        background.append(asyncio.create_task(app.deps.speech.warm_up()))
     # One person at a terminal: updates in order, so the chat shows each answer before
     # the next line is read.
     polling = asyncio.create_task(app.dp.start_polling(app.bot, handle_signals=False, handle_as_tasks=False))
+    warm = app.extras.get("warm_up")
+    if warm is not None and not warm.ready:
+        what = (
+            "training the understanding model in the background (first start only; "
+            "messages you type wait for it)"
+            if warm.training
+            else "loading the understanding model in the background"
+        )
+        _step(what)
+    _step(f"ready in {time.monotonic() - started:.1f} s / 就绪")
     try:
         if chat:
-            await run_terminal_chat(api)
+            await run_terminal_chat(api, sandbox=sandbox, live=True)
         else:
             await polling
     finally:
+        stopping = time.monotonic()
+        for task in background:
+            task.cancel()
         with contextlib.suppress(Exception):
             await app.dp.stop_polling()
         polling.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await polling
+        log.info("sandbox: polling stopped after %.2f s", time.monotonic() - stopping)
         await app.close()
+        log.info("sandbox: bot closed after %.2f s", time.monotonic() - stopping)
         await api.stop()
+        log.info("sandbox: stopped in %.2f s", time.monotonic() - stopping)
     return 0
 
 

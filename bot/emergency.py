@@ -23,7 +23,7 @@ from aiogram.types import Message, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.emergency import record_emergency
-from actions.residents import get_resident
+from actions.residents import display_phone, get_resident
 from bot.callbacks import EmergencyAck, TriageAnswer
 from bot.deps import Deps
 from bot.format import provider_name
@@ -153,7 +153,7 @@ def _told_text(t: Translate, deps: Deps, told: Any, lang: str) -> str:
     if told.contact_told:
         lines.append(t("emergency-told-contact", name=told.contact_name or ""))
     elif told.contact_phone:
-        lines.append(t("emergency-call-contact", name=told.contact_name or "", phone=told.contact_phone))
+        lines.append(t("emergency-call-contact", name=told.contact_name or "", phone=display_phone(told.contact_phone)))
     if not getattr(told, "registered", True):
         lines.append(t("emergency-no-profile"))
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fluent.runtime import FluentLocalization, FluentResourceLoader
+from fluent.syntax import FluentParser, ast
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = ("zh", "en")
@@ -53,13 +54,36 @@ class I18n:
         return [self.t(lang, key, **args) for lang in LANGUAGES]
 
 
-def _message_ids(directory: Path) -> set[str]:
-    ids: set[str] = set()
-    for path in directory.glob("*.ftl"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line and not line[0].isspace() and not line.startswith(("#", "-")) and "=" in line:
-                ids.add(line.split("=", 1)[0].strip())
+class LocaleError(ValueError):
+    """A locale file that does not parse as Fluent, or defines a message twice."""
+
+
+def parse_messages(path: Path) -> list[str]:
+    """The message ids a .ftl file defines, in order, read by Fluent's own parser.
+    Anything it cannot read (Junk) is an error, with the file and line."""
+    text = path.read_text(encoding="utf-8")
+    resource = FluentParser(with_spans=True).parse(text)
+    ids: list[str] = []
+    for entry in resource.body:
+        if isinstance(entry, ast.Junk):
+            line = text.count("\n", 0, entry.span.start) + 1 if entry.span else 0
+            notes = "; ".join(str(a.message) for a in entry.annotations)
+            raise LocaleError(f"{path.parent.name}/{path.name}:{line}: not Fluent ({notes})")
+        if isinstance(entry, ast.Message):
+            ids.append(entry.id.name)
     return ids
+
+
+def _message_ids(directory: Path) -> set[str]:
+    seen: dict[str, str] = {}
+    for path in sorted(directory.glob("*.ftl")):
+        for message_id in parse_messages(path):
+            if message_id in seen:
+                raise LocaleError(
+                    f"{directory.name}: {message_id} is defined in {seen[message_id]} and in {path.name}"
+                )
+            seen[message_id] = path.name
+    return set(seen)
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from actions.booking import BookingSummary
 from actions.catalog import Catalog
 from actions.models import Provider, Resident
+from actions.residents import display_phone
 from bot.format import format_when, provider_name
 from bot.i18n import I18n
 
@@ -40,7 +41,7 @@ def booking_summary_text(
     if summary.address:
         lines.append(i18n.t(lang, "summary-address", address=summary.address))
     if summary.phone:
-        lines.append(i18n.t(lang, "summary-phone", phone=summary.phone))
+        lines.append(i18n.t(lang, "summary-phone", phone=display_phone(summary.phone)))
     if summary.request_text:
         lines.append(i18n.t(lang, "summary-request", text=summary.request_text[:500]))
     if summary.urgency == "urgent":
@@ -70,6 +71,6 @@ def resident_line(i18n: I18n, lang: str, resident: Resident, age: int | None) ->
     return {
         "name": resident.name or "",
         "age": _age(i18n, lang, age),
-        "phone": resident.phone or "",
+        "phone": display_phone(resident.phone),
         "groups": _groups(i18n, lang, list(resident.priority_groups or [])),
     }

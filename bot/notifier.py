@@ -23,6 +23,7 @@ from actions.catalog import Catalog
 from actions.clock import Clock
 from actions.contracts import contracted_doctor, doctor_team
 from actions.models import CallbackRequest, EmergencyEvent, Outbox, Provider, Resident, Slot
+from actions.residents import display_phone
 from bot import notice_texts as render
 from bot.callbacks import (
     BookingAction,
@@ -321,7 +322,7 @@ class OutboxNotifier(CareNotices):
                 service=self.catalog.get(booking.service_code).name(lang),
                 provider=provider_name(booking.provider, lang),
                 when=format_when(self.i18n, lang, booking.starts_at, self.tz),
-                name=booking.resident.name or "", phone=booking.resident.phone or "",
+                name=booking.resident.name or "", phone=display_phone(booking.resident.phone),
                 comment=outcome.rating.comment or "—",
             )  # fmt: skip
             await enqueue(
@@ -376,9 +377,13 @@ class OutboxNotifier(CareNotices):
         if resident is not None and resident.emergency_contact_chat_id:
             lang = resident.language
             text = self.i18n.t(
-                lang, "alert-emergency-contact", name=resident.name or "", phone=resident.phone or "",
+                lang, "alert-emergency-contact", name=resident.name or "", phone=display_phone(resident.phone),
                 category=self.i18n.t(lang, f"category-{category}"), address=resident.address or "—",
             )  # fmt: skip
+            if affected and affected != "self":
+                text += "\n" + self.i18n.t(lang, "alert-emergency-affected", who=self.i18n.t(lang, f"beneficiary-{affected}"))
+            if words:
+                text += "\n" + self.i18n.t(lang, "alert-emergency-words", text=words[:400])
             await enqueue(
                 session, kind="emergency_alert", chat_id=resident.emergency_contact_chat_id, recipient_kind="contact",
                 payload=message(text), due_at=now, now=now, dedupe_key=f"emergency:{event_id}:contact",
@@ -422,7 +427,9 @@ class OutboxNotifier(CareNotices):
         lines.append(t("alert-emergency-told"))
         return "\n".join(lines)
 
-    async def callback_requested(self, session: AsyncSession, callback_id: int) -> str | None:
+    async def callback_requested(
+        self, session: AsyncSession, callback_id: int, *, words: str | None = None, affected: str | None = None
+    ) -> str | None:
         """To the doctor when their account is linked; else to every linked member of
         the doctor's team; else to the duty chat. Returns who, or None when nobody
         could be queued (then the resident must not be told it was passed on)."""
@@ -453,6 +460,11 @@ class OutboxNotifier(CareNotices):
             if reason_key not in self.i18n.keys(lang):
                 reason_key = "callback-reason-other"
             text = self.i18n.t(lang, "alert-callback", reason=self.i18n.t(lang, reason_key), **line)
+            # What the resident said, and for whom, so the caller knows before dialling.
+            if affected and affected != "self":
+                text += "\n" + self.i18n.t(lang, "alert-emergency-affected", who=self.i18n.t(lang, f"beneficiary-{affected}"))
+            if words:
+                text += "\n" + self.i18n.t(lang, "alert-emergency-words", text=words[:400])
             if routed != "doctor" and doctor is not None:
                 text += "\n" + self.i18n.t(lang, "alert-callback-for", doctor=provider_name(doctor, lang))
             buttons = [[(self.i18n.t(lang, "btn-callback-done"), CallbackDone(callback_id=callback_id).pack())]]
@@ -499,7 +511,7 @@ class OutboxNotifier(CareNotices):
         for chat_id in targets:
             text = self.i18n.t(
                 lang, "delivery-failed-staff", id=str(row.id), kind=row.kind, error=error[:80],
-                name=resident.name or "" if resident else "—", phone=resident.phone or "" if resident else "—",
+                name=resident.name or "" if resident else "—", phone=display_phone(resident.phone) if resident else "—",
             )  # fmt: skip
             await enqueue(
                 session, kind="delivery_failed", chat_id=chat_id, recipient_kind="staff", payload=message(text),
@@ -563,7 +575,7 @@ async def agenda_text(
                 reason_key = "callback-reason-other"
             lines.append(
                 i18n.t(
-                    lang, "agenda-callback-line", name=resident.name or "", phone=resident.phone or "",
+                    lang, "agenda-callback-line", name=resident.name or "", phone=display_phone(resident.phone),
                     reason=i18n.t(lang, reason_key), since=format_when(i18n, lang, c.created_at, tz),
                 )
             )  # fmt: skip

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -78,19 +81,27 @@ def _versions() -> str:
     return ";".join(parts)
 
 
-def train_models(examples: list[Example]) -> Models:
+# The steps of training, in order, as `stage` reports them.
+TRAINING_STAGES = ("sentence features", "intent model", "emergency detector", "service model", "saving the model")
+
+
+def train_models(examples: list[Example], stage: Callable[[str], None] = lambda name: None) -> Models:
     texts = [normalise(e.text) for e in examples]
     features = build_features()
+    stage(TRAINING_STAGES[0])
     matrix = features.fit_transform(texts)
     intents = [e.intent for e in examples]
+    stage(TRAINING_STAGES[1])
     intent = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
     intent.fit(matrix, intents)
+    stage(TRAINING_STAGES[2])
     is_emergency = [int(i == "emergency") for i in intents]
     emergency = LogisticRegression(C=4.0, max_iter=3000)
     emergency.fit(matrix, is_emergency)
     chars_width = len(features.transformer_list[0][1].vocabulary_)
     emergency_chars = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
     emergency_chars.fit(matrix[:, :chars_width], is_emergency)
+    stage(TRAINING_STAGES[3])
     rows = [i for i, e in enumerate(examples) if e.intent in SERVICE_INTENTS]
     labels = [examples[i].entity("service") or NO_SERVICE for i in rows]
     service = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
@@ -110,34 +121,48 @@ class EmbeddedInterpreter:
         self.vocabulary = load_vocabulary()
         self._models: Models | None = None
         self.training_seconds: float | None = None
+        # Told each step while the model is loaded or trained (a progress line).
+        self.on_stage: Callable[[str], None] = lambda name: None
+        # Set while the model is made ready in the background: parses wait for it.
+        self.ready: Future[Any] | None = None
+        self._lock = threading.Lock()
 
     def model_path(self) -> Path:
         sources = [*training_files(self.rasa_dir), VOCABULARY_PATH, CATALOG_PATH]
         key = fingerprint(sources, f"{MODEL_VERSION};{_versions()}")
         return self.cache_dir / f"embedded-{key}.joblib"
 
+    def is_cached(self) -> bool:
+        return self.model_path().exists()
+
     def load_or_train(self) -> Models:
         if self._models is not None:
             return self._models
-        _prepare_jieba()
-        path = self.model_path()
-        if path.exists():
-            try:
-                self._models = joblib.load(path)
-                return self._models  # type: ignore[return-value]
-            except Exception:  # a cache written by something else: train again
-                log.warning("cached NLU model unreadable, training again")
-        self._models = self.train()
-        self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = path.with_suffix(".tmp")
-        joblib.dump(self._models, temporary)
-        temporary.replace(path)
-        return self._models
+        with self._lock:  # one thread loads or trains; the others wait for it
+            if self._models is not None:
+                return self._models
+            _prepare_jieba()
+            path = self.model_path()
+            if path.exists():
+                try:
+                    self.on_stage("loading the model")
+                    self._models = joblib.load(path)
+                    return self._models  # type: ignore[return-value]
+                except Exception:  # a cache written by something else: train again
+                    log.warning("cached NLU model unreadable, training again")
+            models = self.train()
+            self.on_stage(TRAINING_STAGES[-1])
+            self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            temporary = path.with_suffix(".tmp")
+            joblib.dump(models, temporary)
+            temporary.replace(path)
+            self._models = models
+            return models
 
     def train(self) -> Models:
         examples = read_examples(training_files(self.rasa_dir))
         started = time.monotonic()
-        models = train_models(examples)
+        models = train_models(examples, self.on_stage)
         self.training_seconds = time.monotonic() - started
         log.info("embedded NLU trained on %s examples in %.1fs", len(examples), self.training_seconds)
         return models
@@ -178,5 +203,9 @@ class EmbeddedInterpreter:
         return decide(clipped, now, self.signals(clipped), self.vocabulary)
 
     async def parse(self, text: str, *, now: datetime) -> Parse:
+        if self.ready is not None and not self.ready.done():
+            # Still loading or training in the background: wait here, in the event
+            # loop (cancellable), not in a worker thread.
+            await asyncio.wrap_future(self.ready)
         return await asyncio.to_thread(self.parse_sync, text, now)
 

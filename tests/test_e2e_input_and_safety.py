@@ -62,7 +62,7 @@ async def test_a_red_flag_is_never_booked_and_the_doctor_is_alerted(tmp_path, cl
             assert event.category == "chest_pain" and event.doctor_alerted
         await j.dispatch()
         alert = j.api.last(DOCTOR).text
-        assert "急症提醒" in alert and "张桂兰" in alert and "13800138000" in alert
+        assert "急症提醒" in alert and "张桂兰" in alert and "138 0013 8000" in alert
         # The booking flow was left: a day tap now is a stale button.
         assert await j.app.dp.storage.get_state(key=_key(j, RESIDENT)) is None
 

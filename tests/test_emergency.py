@@ -43,10 +43,10 @@ async def test_a_sure_red_flag_is_answered_with_120_and_only_the_own_doctor_is_a
         await sign_with_wang(j, RESIDENT, "zh")
         sent = await j.say(RESIDENT, "我妈突然嘴歪了，说话也不清楚，右手拿不住筷子")
         assert "120" in sent[0].text and "010-64221234" in sent[0].text
-        assert "王芳" in sent[-1].text and "紧急联系人 王小明：13900139000" in sent[-1].text
+        assert "王芳" in sent[-1].text and "紧急联系人 王小明：139 0013 9000" in sent[-1].text
         await everyone_told(j)
         alert = j.api.last(DOCTOR).text
-        assert "急症提醒" in alert and "嘴歪" in alert and "张桂兰" in alert and "13800138000" in alert
+        assert "急症提醒" in alert and "嘴歪" in alert and "张桂兰" in alert and "138 0013 8000" in alert
         assert "和平里一区3号楼2单元501" in alert and "父母" in alert
         assert "急症" not in texts(j, OTHER_DOCTOR) and j.api.texts(DUTY) == []
         async with j.app.deps.sessionmaker() as session:

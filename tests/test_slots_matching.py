@@ -100,7 +100,9 @@ async def test_filters_and_the_nearest_alternatives_with_reasons(sessionmaker, c
             session, resident_id=resident_id, catalog=catalog, clock=clock, tz=TZ,
             request=MatchRequest("bp_check", saturday, saturday + timedelta(days=1), "home_visit"),
         )  # fmt: skip
-        assert not weekend.exact and weekend.offers and "no_slot_in_window" in weekend.reasons
+        # There are no home visits on Saturdays at all: "no sessions", never "fully booked".
+        assert not weekend.exact and weekend.offers and "window_no_sessions" in weekend.reasons
+        assert "window_full" not in weekend.reasons
         assert all(o.modality == "home_visit" for o in weekend.offers)
         # Bathing help by a female volunteer on a Thursday (only a man volunteers then).
         thursday = _local(date(2026, 11, 26))
@@ -123,3 +125,37 @@ async def test_urgent_requests_get_the_earliest_same_day_slots(sessionmaker, clo
     starts = [o.starts_at for o in result.offers]
     assert result.exact and starts == sorted(starts)
     assert starts[0] - clock() <= timedelta(minutes=40) and all(s < end_of_day for s in starts)
+
+
+async def test_fully_booked_only_when_the_time_has_sessions_and_they_are_full(sessionmaker, clock) -> None:
+    """Tuesday morning has blood-pressure sessions: once every one is taken the reason
+    is "fully booked"; Sunday morning has none: "no sessions then". Both offer the
+    nearest other times."""
+    from sqlalchemy import update
+
+    await seed(sessionmaker, clock)
+    resident_id = await _resident_with_wang(sessionmaker, clock)
+    catalog = load_catalog()
+    tuesday = _local(date(2026, 11, 24))
+    morning = (tuesday + timedelta(hours=7), tuesday + timedelta(hours=12))
+    async with sessionmaker() as session:
+        before = await match(
+            session, resident_id=resident_id, catalog=catalog, clock=clock, tz=TZ,
+            request=MatchRequest("bp_check", *morning, "clinic"),
+        )  # fmt: skip
+        assert before.exact and before.offers
+        await session.execute(
+            update(Slot).where(Slot.starts_at >= morning[0], Slot.starts_at < morning[1]).values(booked=Slot.capacity)
+        )
+        await session.commit()
+        full = await match(
+            session, resident_id=resident_id, catalog=catalog, clock=clock, tz=TZ,
+            request=MatchRequest("bp_check", *morning, "clinic"),
+        )  # fmt: skip
+        assert not full.exact and full.offers and full.reasons[0] == "window_full"
+        sunday = _local(date(2026, 11, 29))
+        closed = await match(
+            session, resident_id=resident_id, catalog=catalog, clock=clock, tz=TZ,
+            request=MatchRequest("bp_check", sunday + timedelta(hours=7), sunday + timedelta(hours=12), "clinic"),
+        )  # fmt: skip
+        assert not closed.exact and closed.offers and closed.reasons[0] == "window_no_sessions"

@@ -182,6 +182,8 @@ async def dispatch_intent(
             deps=deps,
             t=t,
             voice_file_id=voice_file_id,
+            words=text,
+            affected=parse.beneficiary,
         )
         return
     if intent == "greet":

@@ -58,6 +58,8 @@ async def ask_for_callback(
     deps: Deps,
     t: Translate,
     voice_file_id: str | None = None,
+    words: str | None = None,
+    affected: str | None = None,
 ) -> None:
     """Queues a call-back (doctor, else the doctor's team, else the duty chat) and
     tells the resident who will call, only when a message was queued for someone."""
@@ -71,6 +73,8 @@ async def ask_for_callback(
         clock=deps.clock,
         voice_file_id=voice_file_id,
         notifier=deps.notifier,
+        words=words,
+        affected=affected,
     )
     if callback.routed_to == "doctor" and callback.provider is not None:
         text = t("callback-requested", doctor=provider_name(callback.provider, resident.language))
@@ -166,6 +170,8 @@ def build_router() -> Router:
         await ask_for_callback(
             query.message,
             reason=reason,
+            words=data.get("request_text"),
+            affected=data.get("beneficiary"),
             session=session,
             resident=resident,
             deps=deps,

@@ -5,9 +5,10 @@ stops half-way."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from aiogram import F, Router
-from aiogram.filters import CommandObject, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from actions.residents import (
     get_or_create_resident,
     normalise_phone,
     parse_birth_year,
+    phone_problem,
     record_consent,
     update_profile,
 )
@@ -115,11 +117,15 @@ def build_router() -> Router:
         await message.answer(t("welcome"), reply_markup=ReplyKeyboardRemove())
         await message.answer(t("language-choose"), reply_markup=language_keyboard(t))
 
-    @router.message(F.text.regexp(r"^/provider\s+\S+"))
-    async def provider_command(message: Message, session: AsyncSession, deps: Deps) -> None:
-        await link_provider(
-            message, (message.text or "").split(maxsplit=1)[1].strip(), session, deps
-        )
+    @router.message(Command("provider"))
+    async def provider_command(
+        message: Message, command: CommandObject, session: AsyncSession, deps: Deps, t: Translate
+    ) -> None:
+        code = (command.args or "").strip()
+        if not code:
+            await message.answer(t("provider-invite-how"))
+            return
+        await link_provider(message, code, session, deps)
 
     @router.callback_query(Onboarding.choosing_language, LanguagePick.filter())
     async def language_chosen(
@@ -211,7 +217,9 @@ def build_router() -> Router:
         else:
             phone = normalise_phone(message.text or "")
         if phone is None:
-            await message.answer(t("bad-phone"), reply_markup=share_phone(t))
+            typed = message.text if message.contact is None else None
+            key = "bad-phone-area-code" if typed and phone_problem(typed) == "area_code" else "bad-phone"
+            await message.answer(t(key), reply_markup=share_phone(t))
             return
         await update_profile(session, resident, phone=phone)
         await state.set_state(Onboarding.giving_birth_year)
@@ -317,11 +325,15 @@ def build_router() -> Router:
         if resident is None:
             await message.answer(t("need-start"))
             return
-        text = " ".join((message.text or "").split())
-        match = re.match(r"^(.{1,30}?)[\s,，:：]*([+\d][\d\s-]{6,})$", text)
+        # Full-width digits, spaces and punctuation read as their plain forms.
+        text = " ".join(unicodedata.normalize("NFKC", message.text or "").split())
+        match = re.match(r"^(.{1,30}?)[\s,:]*([+\d(][\d\s()-]{6,})$", text)
         phone = normalise_phone(match.group(2)) if match else None
         if match is None or phone is None:
-            await message.answer(t("bad-emergency-contact"), reply_markup=_skip(t, "contact"))
+            key = "bad-emergency-contact"
+            if match is not None and phone_problem(match.group(2)) == "area_code":
+                key = "bad-phone-area-code"
+            await message.answer(t(key), reply_markup=_skip(t, "contact"))
             return
         await update_profile(
             session,

@@ -57,6 +57,7 @@ class LocalBotAPI(People):
         self._last_activity = time.monotonic()
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.base_url = ""
         self.commands: dict[str, Any] = {}
 
@@ -77,6 +78,11 @@ class LocalBotAPI(People):
 
     async def stop(self) -> None:
         if self._runner is not None:
+            # A long poll still waiting would hold the server's shutdown for its whole
+            # timeout: answer it now.
+            self._closing = True
+            async with self._changed:
+                self._changed.notify_all()
             await self._runner.cleanup()
             self._runner = None
 
@@ -181,7 +187,7 @@ class LocalBotAPI(People):
             async with self._changed:
                 while True:
                     pending = [u for u in self._updates if u["update_id"] >= max(offset, 1)]
-                    if pending or time.monotonic() >= deadline:
+                    if pending or time.monotonic() >= deadline or self._closing:
                         return pending[:limit]
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._changed.wait(), max(0.0, deadline - time.monotonic()))
@@ -248,7 +254,9 @@ class LocalBotAPI(People):
         if len(text) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
         message = self._bot_message(chat_id, text=text, reply_markup=self._markup(p))
-        self._record("sendMessage", message)
+        markup = p.get("reply_markup")
+        removes = isinstance(markup, dict) and bool(markup.get("remove_keyboard"))
+        self._record("sendMessage", message, **({"data": {"remove_keyboard": True}} if removes else {}))
         return message
 
     async def _media(self, method: str, kind: str, p: dict[str, Any]) -> dict[str, Any]:

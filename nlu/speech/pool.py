@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import resource
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor
 from typing import Any
@@ -24,10 +27,20 @@ log = logging.getLogger(__name__)
 _worker_service: Any = None
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A worker outlives nothing: when the bot's process is gone (killed, crashed), the
+    worker is handed to init and leaves too, instead of holding memory and pipes."""
+    while True:
+        time.sleep(2.0)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 def _init_worker(settings: Any, languages: tuple[str, ...]) -> None:
     from nlu.speech.service import SpeechService
 
     global _worker_service
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="jiayi-parent-watch").start()
     logging.basicConfig(level=logging.WARNING)
     _worker_service = SpeechService(settings, workers=0)
     for lang in languages:
@@ -116,6 +129,12 @@ class SpeechPool:
         return float(await self.run(_worker_peak_rss_mb, bounded=False))
 
     def close(self) -> None:
+        """Idle workers are asked to exit and waited for (a fraction of a second), so
+        they release what they hold (semaphores, scratch files) instead of leaving it
+        behind; workers busy with a note are killed."""
         if self._executor is not None:
-            self._executor.shutdown(wait=False, kill_workers=True)
+            if self.in_flight:
+                self._executor.shutdown(wait=False, kill_workers=True)
+            else:
+                self._executor.shutdown(wait=True, kill_workers=False)
             self._executor = None

@@ -144,6 +144,9 @@ async def start_booking(
         data["request_text"] = request_text[:MAX_TEXT]
     if parse is not None:
         data.update(merge_parse(data, parse, deps))
+        if parse.beneficiary:
+            # For whom: a call-back asked from the offers tells the caller.
+            data["beneficiary"] = parse.beneficiary
     if data.get("urgency") == "urgent":
         now = deps.clock()
         data.update(

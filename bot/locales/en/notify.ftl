@@ -47,6 +47,14 @@ category-poisoning = poisoning or overdose
 category-suicide = suicidal thoughts
 category-model = emergency
 category-unspecified = emergency
+category-abdominal_pain = sudden severe belly pain
+category-fall_injury = injury from a fall
+category-high_bp = very high blood pressure
+category-high_fever = high fever
+category-infant_fever = fever in a baby or small child
+category-pregnancy = a change in the baby's movements in pregnancy
+category-vomiting = vomiting or diarrhoea that won't stop
+category-wound = a wound or catheter problem
 reminder =
     ⏰ Reminder: you have a booking { $when_label }
     { $service }, { $when }, { $provider }, { $modality }

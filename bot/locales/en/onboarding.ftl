@@ -13,6 +13,7 @@ bad-name = Please use 1 to 30 characters for your name.
 ask-phone = Please tap the button below to share your phone number (your doctor will call it if needed).
 btn-share-phone = 📱 Share my phone number
 bad-phone = That number doesn't look right. Tap the button, or type your phone number.
+bad-phone-area-code = Please add the area code in front of a landline number, e.g. 010-6422 1234. Or tap the button to share your mobile number.
 ask-birth-year = What year were you born? (e.g. 1950)
 bad-birth-year = I didn't get the year. Please type 4 digits, e.g. 1950.
 ask-address = What is your address (building, flat)? We need it for home visits. Tap "Skip" if you don't need home visits.

@@ -47,6 +47,14 @@ category-poisoning = 中毒或过量服药
 category-suicide = 自杀念头
 category-model = 急症
 category-unspecified = 急症
+category-abdominal_pain = 突发剧烈腹痛
+category-fall_injury = 摔伤
+category-high_bp = 血压很高
+category-high_fever = 高烧
+category-infant_fever = 婴幼儿发烧
+category-pregnancy = 孕期胎动异常
+category-vomiting = 持续呕吐或腹泻
+category-wound = 伤口或导管问题
 reminder =
     ⏰ 提醒：{ $when_label }您有预约
     { $service }，{ $when }，{ $provider }，{ $modality }
