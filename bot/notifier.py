@@ -605,7 +605,7 @@ async def _care_sections(
         for call in calls:
             booking = await get_booking(session, call.booking_id)
             service = catalog.get(booking.service_code).name(lang) if booking is not None else ""
-            lines.append(i18n.t(lang, "agenda-followup-line", name=call.resident.name or "", phone=call.resident.phone or "",
+            lines.append(i18n.t(lang, "agenda-followup-line", name=call.resident.name or "", phone=display_phone(call.resident.phone),
                                 service=service, due=format_when(i18n, lang, call.due_at, tz)))  # fmt: skip
             buttons.append([(f"☎️ {call.resident.name or ''} {i18n.t(lang, 'btn-followup-done')}", FollowUpDone(call_id=call.id).pack())])
     reviews = await open_reviews(session, provider.id)
@@ -624,5 +624,5 @@ async def _care_sections(
         lines.append(i18n.t(lang, "agenda-overdue-header", count=str(len(overdue))))
         for item in overdue:
             plan = config.plan(item.plan_code)
-            lines.append(i18n.t(lang, "agenda-overdue-line", name=item.resident.name or "", phone=item.resident.phone or "",
+            lines.append(i18n.t(lang, "agenda-overdue-line", name=item.resident.name or "", phone=display_phone(item.resident.phone),
                                 plan=plan.name(lang) if plan else item.plan_code, date=format_date(i18n, lang, item.due_on)))  # fmt: skip

@@ -124,7 +124,7 @@ async def test_a_care_plan_item_is_offered_booked_and_completed_with_a_follow_up
         # The follow-up call reaches the doctor with a done button, and is on the agenda.
         await j.dispatch()
         notice = next(s for s in reversed(j.api.sent(DOCTOR)) if "服务后随访" in (s.text or ""))
-        assert "张桂兰" in notice.text and "13800138000" in notice.text and notice.buttons() == ["✅ 已回访"]
+        assert "张桂兰" in notice.text and "138 0013 8000" in notice.text and notice.buttons() == ["✅ 已回访"]
         await j.say(DOCTOR, "/agenda")
         assert "服务后电话随访（1 个）" in _texts(j, DOCTOR)
         clock.advance(hours=3)

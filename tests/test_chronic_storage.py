@@ -30,7 +30,7 @@ async def test_the_chronic_care_migration_goes_up_and_down(tmp_path) -> None:
         for url in (sqlite, postgres):
             await migrate(url)
             assert await _tables(url) >= CHRONIC
-            await downgrade(url, "0003")
+            await downgrade(url, "0006")
             tables = await _tables(url)
             assert not tables & CHRONIC and "bookings" in tables and "proposals" in tables
             await migrate(url)
