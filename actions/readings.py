@@ -17,6 +17,10 @@ from actions.clock import Clock
 from actions.contracts import contracted_doctor
 from actions.models import Reading, ReadingReview
 
+KINDS = ("bp", "glucose")
+CONTEXTS = ("fasting", "after_meal", "random")
+LEVELS = ("normal", "high", "very_high", "low")
+REVIEW_KINDS = ("urgent", "repeated")
 URGENT_LEVELS = ("very_high", "low")
 HIGH_LEVELS = ("high", "very_high")
 MAX_GUIDANCE = 2000

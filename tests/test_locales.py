@@ -26,6 +26,10 @@ def family_values() -> dict[str, set[str]]:
     import yaml
 
     from actions.care import DECLINE_REASONS
+    from actions.care_plans import OPEN as PLAN_OPEN
+    from actions.family import RELATIONS
+    from actions.readings import CONTEXTS, KINDS, LEVELS, REVIEW_KINDS
+    from bot.chronic_texts import PROGRESS
     from actions.catalog import load_catalog
     from actions.community import COMMUNITY_PATH
     from actions.matching import REASONS
@@ -48,6 +52,15 @@ def family_values() -> dict[str, set[str]]:
         "callback-reason-": {"urgent", "voice", "help", "contact", "other"},
         "recipient-": {"resident", "provider", "contact", "staff"},
         "beneficiary-": {kind for kind, _ in _PEOPLE} | {"self"},
+        # Chronic care: readings, reviews, care plan items, family links, progress.
+        "context-": set(CONTEXTS),
+        "level-": set(LEVELS),
+        "reading-chart-title-": set(KINDS),
+        "weekly-what-": set(KINDS),
+        "review-head-": set(REVIEW_KINDS),
+        "plan-status-": set(PLAN_OPEN),
+        "relation-": set(RELATIONS),
+        "progress-": set(PROGRESS),
     }
 
 

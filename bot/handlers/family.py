@@ -53,7 +53,8 @@ async def show_family(message: Message, session: AsyncSession, resident: Residen
             rows.append([(t("btn-family-book", name=name), FamilyAction(action="book", link_id=link.id).pack()),
                          (t("btn-family-health", name=name), HealthAction(action="show", elder_id=link.elder_id or 0).pack())])  # fmt: skip
             toggle = "alerts_off" if link.receives_alerts else "alerts_on"
-            rows.append([(t(f"btn-family-{toggle.replace('_', '-')}", name=name), FamilyAction(action=toggle, link_id=link.id).pack()),
+            label = t("btn-family-alerts-off", name=name) if link.receives_alerts else t("btn-family-alerts-on", name=name)
+            rows.append([(label, FamilyAction(action=toggle, link_id=link.id).pack()),
                          (t("btn-family-revoke", name=name), FamilyAction(action="revoke", link_id=link.id).pack())])  # fmt: skip
     if members:
         lines.append(t("family-menu-members"))
