@@ -31,9 +31,13 @@ def vocabulary_yaml() -> str:
         words = [service.name_zh, service.name_en, *service.synonyms_zh, *service.synonyms_en]
         words += raw.get("service_slips", {}).get(service.code, [])
         lines.append(f"- synonym: {service.code}\n  examples: |\n" + _block(sorted({str(w) for w in words})).rstrip("\n"))
+    # A word is the synonym of one value only (Rasa merges all synonyms into one table):
+    # where a modality word also names a service ("门诊"), the service keeps it.
+    service_words = {str(w) for s in catalog for w in (s.name_zh, s.name_en, *s.synonyms_zh, *s.synonyms_en)}
     for entity in ("modality", "provider_gender"):
         for value, words in raw[entity].items():
-            lines.append(f"- synonym: {value}\n  examples: |\n" + _block(sorted({str(w) for w in words})).rstrip("\n"))
+            own = sorted({str(w) for w in words} - service_words)
+            lines.append(f"- synonym: {value}\n  examples: |\n" + _block(own).rstrip("\n"))
     for entity in ("service", "modality", "provider_gender"):
         if entity == "service":
             words = sorted({str(w) for s in catalog for w in (s.name_zh, s.name_en, *s.synonyms_zh, *s.synonyms_en)})

@@ -120,6 +120,10 @@ def _window_from(value: dict[str, str], now: datetime, text: str) -> TimeWindow 
         part = match.group(1) if match else None
     if kind == "datetime" and "value" in value:
         start = _parse_dt(value["value"], tz)
+        if part == "MI" and start.hour == 12 and start.minute == 0:
+            # "around noon" is the noon window, not 12:00 sharp.
+            lo, hi = PART_OF_DAY["MI"]
+            return TimeWindow(datetime.combine(start.date(), lo, tz), datetime.combine(start.date(), hi, tz), ambiguous)
         return TimeWindow(start, start + EXACT, ambiguous)
     if kind == "time" and "value" in value:
         start = datetime.combine(now.date(), time.fromisoformat(value["value"]), tz)
@@ -217,15 +221,27 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
     return None
 
 
+# A number of degrees is a temperature, not a date ("发烧三十九度").
+_TEMPERATURE = re.compile(r"^\s*(度|℃|°)")
+_DAY_TIMEX = re.compile(r"\d{4}-\d{2}-\d{2}|XXXX-WXX-\d|XXXX-\d{2}-\d{2}")
+
+
 def _resolve_window(text: str, now: datetime) -> TimeWindow | None:
+    """The window a piece of text speaks of. Of several expressions, one that names a
+    day wins over a bare part of the day or hour ("晚上老做噩梦 … 周四晚上" is
+    Thursday evening), whichever language's model found it ("ok 就 Thursday 下午")."""
+    candidates: list[tuple[bool, int, TimeWindow]] = []
     try:
         zh, en = _recognizers()
         naive_now = now.replace(tzinfo=None)
         models = (zh, en) if _CJK.search(text) else (en,)
+        # Leading spaces shift the English recogniser's offsets and lose the result.
+        cleaned = " ".join(_GREETING.sub(" ", text).split())
         for model in models:
-            results = model.parse(_GREETING.sub(" ", text), naive_now)
-            for result in results:
+            for result in model.parse(cleaned, naive_now):
                 if _NOT_A_TIME.match(result.text.strip()) or "PRESENT_REF" in str(result.resolution):
+                    continue
+                if _TEMPERATURE.match(cleaned[result.end + 1 :]):
                     continue
                 values = (result.resolution or {}).get("values") or []
                 value = _pick(values, now)
@@ -233,9 +249,13 @@ def _resolve_window(text: str, now: datetime) -> TimeWindow | None:
                     continue
                 window = _window_from(value, now, text)
                 if window is not None and window.end > now - timedelta(days=1):
-                    return window
+                    names_day = bool(_DAY_TIMEX.search(value.get("timex", ""))) or value.get("type") == "daterange"
+                    candidates.append((names_day, result.start, window))
     except Exception:  # the recogniser has corners that raise on junk
         log.warning("time expression could not be parsed", exc_info=True)
+    if candidates:
+        with_day = [c for c in candidates if c[0]]
+        return min(with_day or candidates, key=lambda c: c[1])[2]
     if _THIS_WEEK.search(text):
         monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), now.tzinfo)
         return TimeWindow(now, monday + timedelta(days=7))

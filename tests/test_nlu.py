@@ -222,3 +222,51 @@ def test_the_parse_command_keeps_its_contract(embedded: EmbeddedInterpreter) -> 
     assert first["when"] == {"start": "2026-11-24T08:00:00+08:00", "end": "2026-11-24T12:00:00+08:00"}
     assert second["provider_gender"] == "female" and second["when"]["start"] == "2026-12-02T15:00:00+08:00"
     assert "error" in third
+
+
+async def _fake_rasa(answer: dict | None, status: int = 200):  # type: ignore[no-untyped-def, type-arg]
+    from aiohttp import web
+
+    async def parse(request: web.Request) -> web.Response:
+        if answer is None:
+            return web.Response(status=status, text="not json")
+        return web.json_response(answer, status=status)
+
+    app = web.Application()
+    app.router.add_post("/model/parse", parse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+async def test_rasa_s_emergency_intent_is_a_signal_and_never_breaks_the_parse() -> None:
+    """Rasa says "emergency" where no rule fires: the shared decisions take its
+    confidence as the detector's (no KeyError, no generic apology)."""
+    answer = {
+        "intent": {"name": "emergency", "confidence": 0.97},
+        "intent_ranking": [{"name": "emergency", "confidence": 0.97}, {"name": "book_service", "confidence": 0.02}],
+        "entities": [],
+    }
+    runner, url = await _fake_rasa(answer)
+    rasa = RasaInterpreter(url, timeout=2)
+    try:
+        parse = await rasa.parse("他一下子就不对劲了 你们快点", now=NOW)
+    finally:
+        await rasa.close()
+        await runner.cleanup()
+    assert parse.backend == "rasa" and parse.urgency == "emergency" and parse.intent == "emergency"
+    assert parse.to_contract()["when"] is None
+
+
+async def test_a_rasa_answering_nonsense_falls_back(embedded: EmbeddedInterpreter) -> None:
+    runner, url = await _fake_rasa(None, status=200)
+    interpreter = FallbackInterpreter(RasaInterpreter(url, timeout=2), embedded)
+    try:
+        parse = await interpreter.parse("我想约明天上午量血压", now=NOW)
+    finally:
+        await interpreter.primary.close()
+        await runner.cleanup()
+    assert parse.backend == "embedded" and parse.service == "bp_check" and interpreter.fallback_count == 1

