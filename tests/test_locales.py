@@ -27,13 +27,13 @@ def family_values() -> dict[str, set[str]]:
 
     from actions.care import DECLINE_REASONS
     from actions.care_plans import OPEN as PLAN_OPEN
-    from actions.family import RELATIONS
-    from actions.readings import CONTEXTS, KINDS, LEVELS, REVIEW_KINDS
-    from bot.chronic_texts import PROGRESS
     from actions.catalog import load_catalog
     from actions.community import COMMUNITY_PATH
+    from actions.family import RELATIONS
     from actions.matching import REASONS
+    from actions.readings import CONTEXTS, KINDS, LEVELS, REVIEW_KINDS
     from actions.residents import PRIORITY_GROUPS
+    from bot.chronic_texts import PROGRESS
     from nlu.beneficiary import _PEOPLE
     from nlu.triage import load_lexicon
 
