@@ -30,6 +30,10 @@ WHEN_INTENTS = frozenset({"book_service", "cancel_booking", "reschedule_booking"
 FRAGMENT_INTENTS = frozenset({"greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope", "inform"})
 READING_INTENTS = frozenset({"report_reading", "inform", "out_of_scope", "greet", "thanks", "affirm", "deny", "goodbye"})
 _NEW_TIME = re.compile(r"改到|改成|换到|换成|挪到|推到|推迟到|提前到|延到|改在|\b(?:to|till|until|instead|for)\b(?=[^,.;!?]*$)", re.I)
+_BOOKING = re.compile(
+    r"想约|约(个|一个|一下|下)|预约|帮(我|俺)?[^，。,.!?]{0,6}约|挂(个)?号|\bbook (me|him|her|us|my|a|an|in)\b|make an appointment|an appointment|schedule (a|an|me)",
+    re.I,
+)
 _CHECK = re.compile(r"体检|检查|儿保|check|physical|health check", re.I)
 KEEP_WHEN_URGENT = frozenset({"cancel_booking", "reschedule_booking", "list_bookings", "report_reading", "contact_doctor"})
 
@@ -89,6 +93,9 @@ def decide(
     reading = parse_reading(text)
     if reading is not None and intent in READING_INTENTS:
         intent = "report_reading"
+    if intent in ("contact_doctor", "report_reading", "inform", "ask_help") and _BOOKING.search(text):
+        # "血压146/90 想约个慢病随访", "book me a GP visit": an explicit request to book.
+        intent = "book_service"
 
     service = vocabulary.service(text)
     if service is None and signals.service_guess and signals.service_confidence >= thresholds.service_guess:

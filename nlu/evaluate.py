@@ -2,11 +2,11 @@
 
 The sets live in nlu/eval/ and never enter training (a test checks):
 - team: written by the team beside the training data; a regression check only;
-- dev_a, dev_b, dev_e: written blind (by writers who saw only the product contract),
-  then used for error analysis, so they are development sets now (E was scored once
-  as a blind set first; README gives that number);
-- blind_c, blind_d, blind_f: written blind the same way and never looked into: only
-  their aggregate numbers are printed, never their lines.
+- dev_a, dev_b, dev_e, dev_g: written blind (by writers who saw only the product
+  contract), then used for error analysis, so they are development sets now (E and G
+  were scored once as blind sets first; README gives those numbers);
+- blind_c, blind_d, blind_f, blind_h: written blind the same way and never looked
+  into: only their aggregate numbers are printed, never their lines.
 
 Scores: intent accuracy and per-intent F1 (scikit-learn), service, modality, provider
 gender, the time window (exact, and its date), readings, beneficiary, and triage:
@@ -32,11 +32,13 @@ SETS = {
     "dev_a": EVAL_DIR / "dev_a.jsonl",
     "dev_b": EVAL_DIR / "dev_b.jsonl",
     "dev_e": EVAL_DIR / "dev_e.jsonl",
+    "dev_g": EVAL_DIR / "dev_g.jsonl",
     "blind_c": EVAL_DIR / "blind_c.jsonl",
     "blind_d": EVAL_DIR / "blind_d.jsonl",
     "blind_f": EVAL_DIR / "blind_f.jsonl",
+    "blind_h": EVAL_DIR / "blind_h.jsonl",
 }
-BLIND = frozenset({"blind_c", "blind_d", "blind_f"})
+BLIND = frozenset({"blind_c", "blind_d", "blind_f", "blind_h"})
 HELDOUT = SETS["team"]
 
 

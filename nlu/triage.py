@@ -31,7 +31,9 @@ URGENCY_OF_LEVEL = {"emergency": "emergency", "possible": "possible_emergency", 
 
 # Clauses: punctuation and the words that turn a message ("但是", "but", "actually").
 _CLAUSE_BREAK = re.compile(
-    r"[，。！？!?;；\n、：:]|(?<!\d)\.(?!\d)|,|(?=但是|可是|不过|然而|只是|哦不对|对了|另外|其实)"
+    r"[，。！？!?;；\n、：:]|(?<!\d)\.(?!\d)|,|(?=但是|可是|然而|哦不对|对了|另外|其实)"
+    # "不过" and "只是" turn a message only at the start of a clause: "喘不过气" is one.
+    r"|(?<=[\s，。,])(?=不过|只是)"
     r"|(?=\b(?:but|however|although|though|actually|also|oh wait|anyway)\b)"
 )
 # Softer breaks for what a clause is about (past or now): typed Chinese often
@@ -160,6 +162,8 @@ class _Context:
             return False
         if (self.education or self.chronic) and not now:
             return False
+        if rule.disease_name and self.education:
+            return False  # a lecture or a programme about a stroke is not a stroke
         return not (rule.disease_name and (self.routine or self.education) and not (now and not self.cues["routine"].search(clause)))
 
 

@@ -165,11 +165,13 @@ def test_whom_a_request_is_for(text: str, intent: str, who: str | None) -> None:
 
 
 def test_long_odd_input_is_parsed_quickly(embedded: EmbeddedInterpreter) -> None:
-    """Recognizers-Text is super-linear on long input: it only sees bounded windows."""
+    """Recognizers-Text is super-linear on long input (150 numerals once took minutes):
+    it only sees bounded windows. The bound here is loose on purpose (a busy machine
+    must not fail it); `jiayi nlu bench` measures the real latency."""
     numerals = "，".join(["一百二十三万四千五百六十七"] * 150) + " 明天上午量血压"
     started = time.perf_counter()
     parse = embedded.parse_sync(numerals[:2000], NOW)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 10.0
     assert parse.intent is not None
 
 

