@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from actions.clock import Clock
 from actions.models import Booking, Provider, Resident, ServiceRequest, Slot
 from actions.notify import Notifier
+from actions.waitlist import seat_freed
 
 ACTIVE = ("confirmed", "accepted")
 
@@ -279,6 +280,8 @@ async def cancel(
     await _free_seat(session, booking.slot_id)
     if notifier is not None:
         await notifier.booking_cancelled(session, booking_id, resident_deleted=resident_deleted)
+    # The first in line for this slot gets the seat on hold, in this same transaction.
+    await seat_freed(session, kind="slot", target_id=booking.slot_id, clock=clock, notifier=notifier)
     if not commit:
         return booking
     await session.commit()
@@ -340,6 +343,7 @@ async def reschedule(
         )
         if notifier is not None:
             await notifier.booking_rescheduled(session, booking_id, new.id)
+        await seat_freed(session, kind="slot", target_id=old.slot_id, clock=clock, notifier=notifier)
         await session.commit()
     except BaseException:
         await session.rollback()

@@ -21,9 +21,11 @@ from sqlalchemy.orm import selectinload
 from actions.booking import move_booking
 from actions.catalog import Catalog
 from actions.clock import Clock
+from actions.followups import after_service_done
 from actions.matching import MatchRequest, match
 from actions.models import Booking, BookingEvent, FollowUp, Proposal, Rating, RatingRequest, Slot
 from actions.notify import Notifier
+from actions.waitlist import seat_freed
 
 ACTIVE = ("confirmed", "accepted")
 LOW_SCORE = 2
@@ -152,6 +154,7 @@ async def decline(
         session.add(_event(booking_id, "declined", "provider", clock, detail=reason))
         if notifier is not None:
             await notifier.booking_declined(session, booking, reason)
+        await seat_freed(session, kind="slot", target_id=booking.slot_id, clock=clock, notifier=notifier)
     except BaseException:
         await session.rollback()
         raise
@@ -194,6 +197,8 @@ async def mark_outcome(
     try:
         await _withdraw_proposals(session, booking_id, clock)
         session.add(_event(booking_id, outcome, "provider", clock))
+        if outcome == "done":
+            await after_service_done(session, booking=booking, clock=clock, notifier=notifier)
         if notifier is not None:
             await notifier.booking_finished(session, booking, outcome)
     except BaseException:

@@ -450,3 +450,204 @@ class WebLogin(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+# ---------------------------------------------------------------------------- chronic care
+# 医防融合: care plans with due dates, home readings and the doctor's reviews of them,
+# follow-up calls after a service, family accounts (亲情账户), group sessions (health
+# lectures and classes) and waitlists.
+
+
+class CarePlanItem(Base):
+    """One due item of a resident's care plan (a quarterly blood-pressure follow-up, the
+    annual 65+ check-up …): open -> offered -> booked -> done. Past its due date and
+    not done it goes to the family doctor's agenda (escalated_at)."""
+
+    __tablename__ = "care_plan_items"
+    __table_args__ = (UniqueConstraint("resident_id", "plan_code", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    plan_code: Mapped[str] = mapped_column(String(32))
+    service_code: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    offered_at: Mapped[datetime | None]
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    completed_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    resident: Mapped[Resident] = relationship()
+
+
+class Reading(Base):
+    """A home measurement: blood pressure (mmHg) or blood glucose (mmol/L), with the
+    level the thresholds gave it."""
+
+    __tablename__ = "readings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # bp | glucose
+    systolic: Mapped[int | None] = mapped_column(Integer)
+    diastolic: Mapped[int | None] = mapped_column(Integer)
+    pulse: Mapped[int | None] = mapped_column(Integer)
+    glucose: Mapped[float | None]
+    context: Mapped[str | None] = mapped_column(String(16))  # fasting | after_meal | random
+    # normal | high | very_high | low (hypoglycaemia or very low blood pressure)
+    level: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16), default="text")
+    # A family member who reported it for the resident.
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    measured_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ReadingReview(Base):
+    """A reading the family doctor must look at: urgent (very high, hypoglycaemia) or
+    repeated high readings. The doctor's guidance goes back to the resident."""
+
+    __tablename__ = "reading_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    reading_id: Mapped[int | None] = mapped_column(ForeignKey("readings.id", ondelete="SET NULL"))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # urgent | repeated
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open -> answered
+    guidance: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+    resident: Mapped[Resident] = relationship()
+
+
+class FollowUpCall(Base):
+    """The family doctor's phone follow-up within a day after a service."""
+
+    __tablename__ = "follow_up_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), unique=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open -> done
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    resident: Mapped[Resident] = relationship()
+
+
+class FamilyLink(Base):
+    """亲情账户: a family member linked to an elderly resident with the resident's
+    consent. pending (a code was issued) -> active (the resident confirmed it) ->
+    revoked. Only a hash of the code is kept."""
+
+    __tablename__ = "family_links"
+    __table_args__ = (
+        Index(
+            "uq_family_links_active_pair",
+            "elder_id",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    elder_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str] = mapped_column(String(16), default="parent")  # the elder is the member's …
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[datetime | None]
+    # The member also gets the elder's reminders and alerts.
+    receives_alerts: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    member: Mapped[Resident] = relationship(foreign_keys=[member_id])
+    elder: Mapped[Resident | None] = relationship(foreign_keys=[elder_id])
+
+
+class ProxyBooking(Base):
+    """A booking a family member made for the resident."""
+
+    __tablename__ = "proxy_bookings"
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class GroupSession(Base):
+    """A health lecture or class (健康讲座, 小课堂) with a capacity, from data/care.yaml."""
+
+    __tablename__ = "group_sessions"
+    __table_args__ = (UniqueConstraint("code", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # lecture | class
+    title_zh: Mapped[str] = mapped_column(String(128))
+    title_en: Mapped[str] = mapped_column(String(128))
+    place_zh: Mapped[str] = mapped_column(String(128), default="")
+    place_en: Mapped[str] = mapped_column(String(128), default="")
+    host_code: Mapped[str | None] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SessionSignup(Base):
+    """A seat at a group session: signed -> attended | no_show ; or cancelled."""
+
+    __tablename__ = "session_signups"
+    __table_args__ = (
+        Index(
+            "uq_session_signups_active",
+            "session_id",
+            "resident_id",
+            unique=True,
+            sqlite_where=text("status = 'signed'"),
+            postgresql_where=text("status = 'signed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="signed")
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    attended_at: Mapped[datetime | None]
+
+    session: Mapped[GroupSession] = relationship()
+    resident: Mapped[Resident] = relationship()
+
+
+class WaitlistEntry(Base):
+    """A place in line for a fully booked slot or session. When a seat is freed the
+    first in line is offered it with a short hold: the seat is taken for them
+    (waiting -> offered) until they take it (taken) or the hold runs out (expired,
+    and the next in line is offered it)."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (Index("ix_waitlist_target", "target_kind", "target_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    target_kind: Mapped[str] = mapped_column(String(8))  # slot | session
+    target_id: Mapped[int] = mapped_column(Integer)
+    service_code: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    created_at: Mapped[datetime]
+    offered_at: Mapped[datetime | None]
+    hold_until: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+
+    resident: Mapped[Resident] = relationship()

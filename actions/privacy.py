@@ -253,3 +253,9 @@ async def delete_resident_data(
 # their own export and delete steps here.
 EXPORT_HOOKS: list = []
 DELETE_HOOKS: list = []
+
+
+from actions.chronic_privacy import export_chronic_care, release_chronic_seats  # noqa: E402
+
+EXPORT_HOOKS.append(export_chronic_care)
+DELETE_HOOKS.append(release_chronic_seats)

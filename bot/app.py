@@ -22,6 +22,7 @@ from aiogram.types import BotCommand
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from actions.care_config import load_care_config
 from actions.catalog import load_catalog
 from actions.clock import Clock, system_clock
 from actions.community import ensure_seeded
@@ -29,6 +30,7 @@ from actions.config import Settings
 from actions.db import create_engine, create_sessionmaker, ensure_private_dir, migrate
 from actions.holds import MemorySlotHolds, RedisSlotHolds, SlotHolds
 from actions.notify import Notifier
+from actions.sessions import ensure_sessions
 from actions.slots import ensure_slots
 from bot.deps import Deps
 from bot.handlers import build_routers
@@ -55,6 +57,9 @@ COMMANDS = {
         ("bookings", "我的预约"),
         ("doctor", "我的家庭医生"),
         ("callme", "请医生给我回电"),
+        ("health", "我的血压血糖和随访"),
+        ("family", "亲情账户"),
+        ("classes", "健康讲座"),
         ("settings", "设置"),
         ("help", "帮助"),
         ("cancel", "停下当前操作"),
@@ -65,6 +70,9 @@ COMMANDS = {
         ("bookings", "My bookings"),
         ("doctor", "My family doctor"),
         ("callme", "Ask my doctor to call me"),
+        ("health", "My readings and care plan"),
+        ("family", "Family accounts"),
+        ("classes", "Health lectures"),
         ("settings", "Settings"),
         ("help", "Help"),
         ("cancel", "Stop what I'm doing"),
@@ -198,6 +206,7 @@ async def build_app(
             log.info("empty database: the demo community was loaded")
         today = clock().astimezone(tz).date()
         await ensure_slots(session, start_day=today, days=settings.booking_horizon_days, tz=tz)
+        await ensure_sessions(session, config=load_care_config(), start_day=today, tz=tz)
         await session.commit()
 
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
@@ -241,6 +250,7 @@ async def build_app(
                 staff_chat_ids=list(settings.staff_telegram_ids),
                 duty_chat_id=settings.duty_chat_id,
                 wake=care_loop.wake,
+                emergency_number=settings.emergency_number,
             )
     if speech is None:
         deps.speech = build_speech(settings)

@@ -118,3 +118,62 @@ class TriageAnswer(CallbackData, prefix="tri"):
     """The answer to "is this an emergency now?" after a possible red flag."""
 
     emergency: bool
+
+
+# ---------------------------------------------------------------------------- chronic care
+
+
+class PlanPick(CallbackData, prefix="cp"):
+    """A slot offered for a care plan item (slot 0: choose another time). The item and
+    the slot are checked again when tapped."""
+
+    item_id: int
+    slot_id: int
+
+
+class GuidanceStart(CallbackData, prefix="gd"):
+    """A provider answers a reading review with guidance."""
+
+    review_id: int
+
+
+class FollowUpDone(CallbackData, prefix="fud"):
+    call_id: int
+
+
+class HealthAction(CallbackData, prefix="hl"):
+    """chart (bp | glucose), for a resident or a linked elder (0 = oneself)."""
+
+    action: str
+    elder_id: int = 0
+
+
+class FamilyAction(CallbackData, prefix="fam"):
+    """link | code | relation (with value) | allow | deny | revoke | alerts_on |
+    alerts_off | book | health; `link_id` names a stored link (0 when none)."""
+
+    action: str
+    link_id: int = 0
+    value: str = ""
+
+
+class ClassAction(CallbackData, prefix="cls"):
+    """sign | confirm | cancel | wait, on a group session (or a sign-up for cancel)."""
+
+    action: str
+    target_id: int
+
+
+class WaitlistJoin(CallbackData, prefix="wlj"):
+    """Join the line for a fully booked slot (the service is kept in the state)."""
+
+    slot_id: int
+
+
+class WaitlistAnswer(CallbackData, prefix="wla"):
+    entry_id: int
+    take: bool
+
+
+class AttendMark(CallbackData, prefix="att"):
+    signup_id: int

@@ -22,12 +22,14 @@ MENU_KEYS = (
     "menu-callback",
     "menu-settings",
     "menu-help",
+    "menu-health",
+    "menu-family",
 )
 
 
 def main_menu(t: Translate) -> ReplyKeyboardMarkup:
     labels = [t(k) for k in MENU_KEYS]
-    rows = [[KeyboardButton(text=labels[i]), KeyboardButton(text=labels[i + 1])] for i in (0, 2, 4)]
+    rows = [[KeyboardButton(text=labels[i]), KeyboardButton(text=labels[i + 1])] for i in range(0, len(labels), 2)]
     return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
 
 

@@ -28,11 +28,15 @@ from bot import notice_texts as render
 from bot.callbacks import (
     BookingAction,
     CallbackDone,
+    FollowUpDone,
+    GuidanceStart,
     ProposalPick,
     ProviderAction,
     RatingPick,
     ServicePick,
 )
+from bot.care_notifier import CareNotices
+from bot.chronic_texts import level_text, progress_line, reading_text
 from bot.format import format_date, format_when, provider_name
 from bot.i18n import I18n
 from scheduler.outbox import enqueue, message, retract
@@ -75,7 +79,7 @@ def outcome_buttons(i18n: I18n, lang: str, booking_id: int, stamp: str) -> list[
     ]
 
 
-class OutboxNotifier:
+class OutboxNotifier(CareNotices):
     def __init__(
         self,
         *,
@@ -87,7 +91,9 @@ class OutboxNotifier:
         staff_chat_ids: list[int] | None = None,
         duty_chat_id: int | None = None,
         wake: Callable[[], None] = lambda: None,
+        emergency_number: str = "120",
     ) -> None:
+        self.emergency_number = emergency_number
         self.staff_chat_ids = list(staff_chat_ids or [])
         self.duty_chat_id = duty_chat_id
         self.i18n = i18n
@@ -155,10 +161,12 @@ class OutboxNotifier:
             [(t("btn-resched-booking"), BookingAction(action="resched", booking_id=booking_id).pack()),
              (t("btn-cancel-booking"), BookingAction(action="cancel", booking_id=booking_id).pack())],
         ]  # fmt: skip
+        planned: list[tuple[int, datetime]] = []
         for hours in offsets:
             due = booking.starts_at - timedelta(hours=hours)
             if due <= now:
                 continue
+            planned.append((hours, due))
             text = render.reminder_text(self.i18n, self.catalog, self.tz, resident, summary, provider, hours)
             await enqueue(
                 session,
@@ -172,6 +180,8 @@ class OutboxNotifier:
                 dedupe_key=f"reminder:{booking_id}:{hours}",
                 resident_id=resident.id,
             )
+        # Linked family members who receive the resident's reminders get a copy.
+        await self.family_reminders(session, booking, summary, planned)
 
     async def booking_created(self, session: AsyncSession, booking_id: int) -> None:
         await self._provider_notice(session, booking_id, "provider_summary", "summary-new")
@@ -216,7 +226,14 @@ class OutboxNotifier:
 
     async def booking_accepted(self, session: AsyncSession, booking: Any) -> None:
         lang = booking.resident.language
-        await self.booking_update(session, booking, "resident-accepted", **self._names(booking, lang))
+        text_args = self._names(booking, lang)
+        resident = booking.resident
+        now = self.clock()
+        text = "\n".join([self.i18n.t(lang, "resident-accepted", **text_args), progress_line(self.i18n, lang, "booked")])
+        await enqueue(
+            session, kind="booking_update", chat_id=resident.chat_id, recipient_kind="resident",
+            payload=message(text), due_at=now, now=now, booking_id=booking.id, resident_id=resident.id,
+        )  # fmt: skip
 
     async def booking_declined(self, session: AsyncSession, booking: Any, reason: str) -> None:
         await retract(session, booking_id=booking.id, kinds=REMINDER_KINDS)
@@ -271,6 +288,8 @@ class OutboxNotifier:
             service=self.catalog.get(booking.service_code).name(lang),
             provider=provider_name(provider, lang),
         )
+        if booking.status == "done":
+            text = progress_line(self.i18n, lang, "done") + "\n" + text
         now = self.clock()
         row = await enqueue(
             session, kind="rating_request", chat_id=resident.chat_id, recipient_kind="resident",
@@ -374,6 +393,13 @@ class OutboxNotifier:
         if resident is not None:
             notice.contact_name = resident.emergency_contact_name
             notice.contact_phone = resident.emergency_contact_phone
+            # Linked family members (亲情账户) who receive alerts are told too.
+            family = await self.family_emergency(session, resident, category, event_id, resident.emergency_contact_chat_id)
+            if family and not notice.contact_told:
+                notice.contact_told = True
+                notice.contact_name = "、".join(m.name or "" for m in family) if resident.language == "zh" else ", ".join(
+                    m.name or "" for m in family
+                )
         event.doctor_alerted = bool(recipients)
         event.contact_alerted = notice.contact_told
         await session.commit()
@@ -539,6 +565,7 @@ async def agenda_text(
             lines.append(i18n.t(lang, "agenda-address", address=resident.address))
         stamp = b.starts_at.astimezone(tz).strftime("%H:%M")
         buttons.append(outcome_buttons(i18n, lang, b.id, stamp))
+    await _care_sections(session, i18n, catalog, tz, provider, lines, buttons)
     if callbacks:
         lines.append(i18n.t(lang, "agenda-callbacks-header", count=str(len(callbacks))))
         for c in callbacks:
@@ -556,3 +583,46 @@ async def agenda_text(
                 [(f"☎️ {resident.name or ''} {i18n.t(lang, 'btn-callback-done')}", CallbackDone(callback_id=c.id).pack())]
             )
     return "\n".join(lines), buttons
+
+
+async def _care_sections(
+    session: AsyncSession, i18n: I18n, catalog: Catalog, tz: ZoneInfo, provider: Provider,
+    lines: list[str], buttons: list[list[tuple[str, str]]],
+) -> None:  # fmt: skip
+    """On the agenda: follow-up calls after a service (with a done button), home
+    readings waiting for guidance, and overdue care plan items of the doctor's
+    residents."""
+    from actions.care_config import load_care_config
+    from actions.care_plans import overdue_for_doctor
+    from actions.followups import open_calls
+    from actions.models import Reading
+    from actions.readings import open_reviews
+
+    lang = provider.language
+    calls = await open_calls(session, provider_id=provider.id)
+    if calls:
+        lines.append(i18n.t(lang, "agenda-followups-header", count=str(len(calls))))
+        for call in calls:
+            booking = await get_booking(session, call.booking_id)
+            service = catalog.get(booking.service_code).name(lang) if booking is not None else ""
+            lines.append(i18n.t(lang, "agenda-followup-line", name=call.resident.name or "", phone=display_phone(call.resident.phone),
+                                service=service, due=format_when(i18n, lang, call.due_at, tz)))  # fmt: skip
+            buttons.append([(f"☎️ {call.resident.name or ''} {i18n.t(lang, 'btn-followup-done')}", FollowUpDone(call_id=call.id).pack())])
+    reviews = await open_reviews(session, provider.id)
+    if reviews:
+        lines.append(i18n.t(lang, "agenda-reviews-header", count=str(len(reviews))))
+        for review in reviews:
+            reading = await session.get(Reading, review.reading_id) if review.reading_id else None
+            if reading is None:
+                continue
+            lines.append(i18n.t(lang, "agenda-review-line", name=review.resident.name or "",
+                                reading=reading_text(i18n, lang, reading), level=level_text(i18n, lang, reading.level)))  # fmt: skip
+            buttons.append([(f"{review.resident.name or ''} {i18n.t(lang, 'btn-guidance')}", GuidanceStart(review_id=review.id).pack())])
+    overdue = await overdue_for_doctor(session, provider_id=provider.id)
+    if overdue:
+        config = load_care_config()
+        lines.append(i18n.t(lang, "agenda-overdue-header", count=str(len(overdue))))
+        for item in overdue:
+            plan = config.plan(item.plan_code)
+            lines.append(i18n.t(lang, "agenda-overdue-line", name=item.resident.name or "", phone=display_phone(item.resident.phone),
+                                plan=plan.name(lang) if plan else item.plan_code, date=format_date(i18n, lang, item.due_on)))  # fmt: skip

@@ -11,6 +11,10 @@ Flows (see README, "Conversation flows"):
   ManagingBookings: confirming_cancel
   Privacy: confirming_delete
   Voice: confirming_transcript
+  Guidance: writing (a provider's advice on a reading)
+  Family: entering_code -> confirming_link (the elderly resident consents)
+  Classes: confirming_signup
+  Booking for a linked family member reuses Booking with `for_id` in data.
 """
 
 from aiogram.fsm.state import State, StatesGroup
@@ -59,3 +63,18 @@ class Voice(StatesGroup):
 
 class Rating(StatesGroup):
     giving_comment = State()
+
+
+class Guidance(StatesGroup):
+    """A provider writing advice on a reading review."""
+
+    writing = State()
+
+
+class Family(StatesGroup):
+    entering_code = State()
+    confirming_link = State()
+
+
+class Classes(StatesGroup):
+    confirming_signup = State()

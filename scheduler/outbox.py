@@ -24,7 +24,12 @@ PRIORITY = {
     "emergency_alert": EMERGENCY,
     "emergency_escalation": EMERGENCY,
     "callback_request": CALLBACK,
+    # An urgent or repeated high home reading for the doctor: retried like a call-back.
+    "reading_review": CALLBACK,
     "reminder": REMINDER,
+    "session_reminder": REMINDER,
+    "care_plan_offer": REMINDER,
+    "reading_chart": REMINDER,
 }
 # Rows of these priorities are retried until they are delivered, never given up.
 NEVER_GIVE_UP = (EMERGENCY, CALLBACK)
@@ -36,6 +41,8 @@ def priority_of(kind: str) -> int:
 
 
 def message(text: str, buttons: list[list[tuple[str, str]]] | None = None, **extra: Any) -> dict[str, Any]:
+    """A row's payload: the text and its buttons; `photo_b64` (a PNG, base64) with an
+    optional `photo_caption` sends a picture after the text, `voice_file_id` a voice."""
     payload: dict[str, Any] = {"text": text}
     if buttons:
         payload["buttons"] = [[list(b) for b in row] for row in buttons]
@@ -88,6 +95,17 @@ async def retract(session: AsyncSession, *, booking_id: int, kinds: tuple[str, .
     result = await session.execute(
         update(Outbox)
         .where(Outbox.booking_id == booking_id, Outbox.kind.in_(kinds), Outbox.status == "pending")
+        .values(status="retracted")
+    )
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+async def retract_keys(session: AsyncSession, *, prefix: str) -> int:
+    """Withdraws pending rows whose dedupe key starts with `prefix` (the reminders of
+    a cancelled sign-up)."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.dedupe_key.startswith(prefix, autoescape=True), Outbox.status == "pending")
         .values(status="retracted")
     )
     return result.rowcount  # type: ignore[attr-defined,no-any-return]

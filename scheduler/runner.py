@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -96,9 +96,36 @@ class CareLoop:
             jobs.apply_retention, CronTrigger(hour=3, minute=30, timezone=self.deps.tz), args=[self.deps],
             id="retention", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
         )  # fmt: skip
+        self._add_care_jobs(agenda_at)
         self.scheduler.start()
         self._running = True
         self.wake()
+
+    def _add_care_jobs(self, agenda_at: time) -> None:
+        """Chronic care: care plans before the agenda is sent (so overdue items are on
+        it), the weekly chart, waitlist holds, and the lectures' rosters."""
+        from actions.care_config import load_care_config
+
+        care = load_care_config()
+        plan_at = (datetime.combine(datetime.now(self.deps.tz).date(), agenda_at) - timedelta(minutes=15)).time()
+        self.scheduler.add_job(
+            jobs.plan_care, CronTrigger(hour=plan_at.hour, minute=plan_at.minute, timezone=self.deps.tz),
+            args=[self.deps, self], id="care_plans", max_instances=1, coalesce=True, misfire_grace_time=3600,
+        )  # fmt: skip
+        self.scheduler.add_job(
+            jobs.send_weekly_charts,
+            CronTrigger(day_of_week=care.weekly_chart_weekday, hour=care.weekly_chart_time.hour,
+                        minute=care.weekly_chart_time.minute, timezone=self.deps.tz),
+            args=[self.deps, self], id="weekly_charts", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
+        )  # fmt: skip
+        self.scheduler.add_job(
+            jobs.expire_waitlist_holds, IntervalTrigger(seconds=30), args=[self.deps, self], id="waitlist",
+            max_instances=1, coalesce=True,
+        )  # fmt: skip
+        self.scheduler.add_job(
+            jobs.group_sessions, IntervalTrigger(minutes=5), args=[self.deps, self], id="group_sessions",
+            max_instances=1, coalesce=True,
+        )  # fmt: skip
 
     async def shutdown(self) -> None:
         self._running = False

@@ -12,6 +12,7 @@ no other instance takes them over."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import time
@@ -23,7 +24,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -267,6 +268,10 @@ class Dispatcher:
                 self.stats.skipped += 1
                 return False
             await self.bot.send_message(row.chat_id, payload.get("text", ""), reply_markup=_markup(payload))
+            if payload.get("photo_b64"):
+                await self.limiter.acquire(row.chat_id)
+                picture = BufferedInputFile(base64.b64decode(payload["photo_b64"]), filename="chart.png")
+                await self.bot.send_photo(row.chat_id, picture, caption=payload.get("photo_caption"))
             if payload.get("voice_file_id"):
                 await self.limiter.acquire(row.chat_id)
                 await self.bot.send_voice(row.chat_id, payload["voice_file_id"], caption=payload.get("voice_caption"))

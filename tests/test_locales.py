@@ -29,11 +29,15 @@ def family_values() -> dict[str, set[str]]:
     import yaml
 
     from actions.care import DECLINE_REASONS
+    from actions.care_plans import OPEN as PLAN_OPEN
     from actions.catalog import load_catalog
     from actions.community import COMMUNITY_PATH
+    from actions.family import RELATIONS
     from actions.matching import REASONS
+    from actions.readings import CONTEXTS, KINDS, LEVELS, REVIEW_KINDS
     from actions.residents import PRIORITY_GROUPS
     from actions.stats import TARGETS
+    from bot.chronic_texts import PROGRESS
     from nlu.beneficiary import _PEOPLE
     from nlu.triage import load_lexicon
 
@@ -54,6 +58,15 @@ def family_values() -> dict[str, set[str]]:
         "beneficiary-": {kind for kind, _ in _PEOPLE} | {"self"},
         "web-ind-": {target.key for target in TARGETS},
         "web-login-": {"unknown", "used", "expired", "revoked"},
+        # Chronic care: readings, reviews, care plan items, family links, progress.
+        "context-": set(CONTEXTS),
+        "level-": set(LEVELS),
+        "reading-chart-title-": set(KINDS),
+        "weekly-what-": set(KINDS),
+        "review-head-": set(REVIEW_KINDS),
+        "plan-status-": set(PLAN_OPEN),
+        "relation-": set(RELATIONS),
+        "progress-": set(PROGRESS),
     }
 
 

@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.family import subject_for
 from actions.models import Resident
 from bot.callbacks import OfferNav
 from bot.deps import Deps
@@ -19,6 +20,7 @@ from bot.handlers.booking.flow import MAX_TEXT, advance, merge_parse, offer_slot
 from bot.handlers.common import language_keyboard
 from bot.handlers.contract import offer_doctors
 from bot.handlers.manage import show_bookings
+from bot.handlers.readings import report_reading
 from bot.handlers.safety import ask_for_callback, raise_emergency
 from bot.i18n import Translate
 from bot.keyboards import inline, main_menu
@@ -60,8 +62,11 @@ async def handle_text(
         return
     current = await state.get_state()
     if current is not None and current.startswith("Booking:") and resident is not None:
-        await continue_booking(message, parse, state, session, resident, deps, t)
-        return
+        if parse.reading is None:
+            await continue_booking(message, parse, state, session, resident, deps, t)
+            return
+        # A new home reading is a new topic: the booking being built is left.
+        await state.clear()
     await dispatch_intent(
         message,
         text,
@@ -133,11 +138,20 @@ async def dispatch_intent(
     if resident is None or not resident.onboarded:
         await message.answer(t("need-start"))
         return
+    if parse.reading is not None or intent == "report_reading":
+        # A home reading (or a wish to see them): stored, compared with the targets,
+        # and a very high or low one turned into a same-day slot or a call-back.
+        await report_reading(
+            message, text, parse, channel=channel, state=state, session=session, resident=resident, deps=deps, t=t
+        )
+        return
     if (
         intent == "book_service"
         or (intent == "inform" and parse.service)
         or parse.urgency == "urgent"
     ):
+        # "给我妈约个…": a linked elderly family member is booked for (亲情账户).
+        for_resident = await subject_for(session, member=resident, beneficiary=parse.beneficiary)
         await start_booking(
             message,
             state,
@@ -148,6 +162,7 @@ async def dispatch_intent(
             parse=parse,
             channel=channel,
             request_text=text,
+            for_resident=for_resident,
         )
         return
     if intent in ("list_bookings", "cancel_booking", "reschedule_booking"):

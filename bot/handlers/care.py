@@ -329,7 +329,15 @@ def build_router() -> Router:
         now = deps.clock()
         report = await quality_report(session, since=now - timedelta(days=30), until=now)
         names = {p.code: provider_name(p, lang) for p in await list_providers(session)}
-        await message.answer(render_report(report, deps.i18n, lang, days=30, provider_names=names))
+        from actions.chronic_stats import chronic_care_report, format_chronic_report
+
+        chronic = await chronic_care_report(
+            session, since=now - timedelta(days=30), now=now, today=now.astimezone(deps.tz).date()
+        )
+        await message.answer(
+            render_report(report, deps.i18n, lang, days=30, provider_names=names)
+            + "\n\n" + format_chronic_report(chronic.as_dict())
+        )
 
     @router.callback_query(CallbackDone.filter())
     async def callback_done(

@@ -13,6 +13,7 @@ from aiogram.types import TelegramObject, Update
 
 from bot.deps import Deps
 from bot.emergency import _resident_language, ask_if_emergency, respond_to_emergency
+from bot.states import Guidance
 from nlu.interface import Parse
 from nlu.triage import triage
 
@@ -49,9 +50,13 @@ class SafetyMiddleware(BaseMiddleware):
         text = message.text or message.caption
         if not text or not text.strip() or text.startswith("/"):
             return await handler(event, data)
+        state = data.get("state")
+        if state is not None and await state.get_state() == Guidance.writing.state:
+            # A provider writing advice for a resident ("if the chest pain comes back,
+            # call 120") is not a resident raising a red flag.
+            return await handler(event, data)
         parse = await understand(text, self.deps)
         data["parse"] = parse
-        state = data.get("state")
         if parse.urgency == "emergency":
             await respond_to_emergency(
                 message, message.from_user, text=text, category=parse.red_flag, channel="text",

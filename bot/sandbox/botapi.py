@@ -275,7 +275,7 @@ class LocalBotAPI(People):
             meta = {"file_id": value, "file_unique_id": value[-12:]}
         else:
             raise ApiError(400, f"Bad Request: there is no {kind} in the request")
-        content: dict[str, Any] = {kind: [meta] if kind == "photo" else {**meta, "duration": 1} if kind in ("voice", "audio") else meta}
+        content: dict[str, Any] = {kind: [_photo_size(meta, data)] if kind == "photo" else {**meta, "duration": 1} if kind in ("voice", "audio") else meta}
         if kind == "document" and isinstance(value, tuple):
             content[kind]["file_name"] = value[2]
         message = self._bot_message(chat_id, caption=p.get("caption"), reply_markup=self._markup(p), **content)
@@ -363,3 +363,11 @@ class LocalBotAPI(People):
             raise ApiError(400, "Bad Request: invalid file_id")
         data, path = self.files[file_id]
         return {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": len(data), "file_path": path}
+
+
+def _photo_size(meta: dict[str, Any], data: bytes | None) -> dict[str, Any]:
+    """A PhotoSize needs its width and height (read from a PNG's header)."""
+    width = height = 1
+    if data and data.startswith(b"\x89PNG") and len(data) >= 24:
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return {**meta, "width": width, "height": height}

@@ -19,18 +19,22 @@ from actions.booking import (
     reschedule,
     same_service_booking,
 )
+from actions.care_plans import attach_booking
+from actions.family import NotLinked, record_proxy_booking
 from actions.models import Resident
 from actions.slots import seats_left
 from bot.callbacks import (
     Answer,
     OfferNav,
     SlotPick,
+    WaitlistJoin,
 )
+from bot.chronic_texts import progress_line
 from bot.deps import Deps
 from bot.format import format_when
-from bot.handlers.booking.flow import is_onboarded, iso, offer_slots, read_back
+from bot.handlers.booking.flow import booking_subject, is_onboarded, iso, offer_slots, read_back
 from bot.i18n import Translate
-from bot.keyboards import main_menu, yes_no
+from bot.keyboards import inline, main_menu, yes_no
 from bot.states import Booking
 
 log = logging.getLogger(__name__)
@@ -81,13 +85,22 @@ def build_router() -> Router:
         if not seats or not await deps.holds.hold(
             offer["slot_id"], resident.id, deps.settings.slot_hold_seconds, seats=seats
         ):
-            await query.message.answer(t("slot-taken"))
+            # A fully booked time can be waited for: a freed seat goes to the first in line.
+            wait = [[(t("btn-waitlist-slot"), WaitlistJoin(slot_id=offer["slot_id"]).pack())]] if not seats else None
+            await query.message.answer(t("slot-taken"), reply_markup=inline(wait) if wait else None)
             await offer_slots(query.message, state, session, resident, deps, t)  # type: ignore[arg-type]
             return
         await state.update_data(chosen=offer)
+        try:
+            subject = await booking_subject(session, resident, data)
+        except NotLinked:
+            await deps.holds.release(offer["slot_id"], resident.id)
+            await state.clear()
+            await query.message.answer(t("family-not-linked"), reply_markup=main_menu(t))
+            return
         if data.get("mode") != "resched":
             same = await same_service_booking(
-                session, resident_id=resident.id, service_code=data["service"],
+                session, resident_id=subject.id, service_code=data["service"],
                 starts_at=datetime.fromisoformat(offer["starts_at"]), tz=deps.tz,
             )  # fmt: skip
             if same is not None:
@@ -102,13 +115,14 @@ def build_router() -> Router:
                     reply_markup=yes_no(t, "duplicate", yes_key="btn-book-anyway", no_key="btn-keep-existing"),
                 )
                 return
-        await read_back(query.message, state, resident, deps, t, offer)  # type: ignore[arg-type]
+        await read_back(query.message, state, resident, deps, t, offer, subject)  # type: ignore[arg-type]
 
     @router.callback_query(Booking.confirming_duplicate, Answer.filter(F.topic == "duplicate"))
     async def duplicate_answer(
         query: CallbackQuery,
         callback_data: Answer,
         state: FSMContext,
+        session: AsyncSession,
         resident: Resident | None,
         deps: Deps,
         t: Translate,
@@ -126,7 +140,8 @@ def build_router() -> Router:
             await state.clear()
             await query.message.answer(t("booking-duplicate-kept"), reply_markup=main_menu(t))
             return
-        await read_back(query.message, state, resident, deps, t, offer)  # type: ignore[arg-type]
+        subject = await booking_subject(session, resident, await state.get_data())
+        await read_back(query.message, state, resident, deps, t, offer, subject)  # type: ignore[arg-type]
 
     @router.callback_query(Booking.confirming, Answer.filter(F.topic == "booking"))
     async def booking_answer(
@@ -156,6 +171,7 @@ def build_router() -> Router:
         # to confirm; the domain is idempotent for a same-slot double booking anyway.
         await state.set_state(None)
         try:
+            subject = await booking_subject(session, resident, data)
             if data.get("mode") == "resched":
                 booking = await reschedule(
                     session,
@@ -168,7 +184,7 @@ def build_router() -> Router:
             else:
                 booking = await book(
                     session,
-                    resident_id=resident.id,
+                    resident_id=subject.id,
                     slot_id=offer["slot_id"],
                     service_code=data["service"],
                     urgency=data.get("urgency", "routine"),
@@ -185,9 +201,15 @@ def build_router() -> Router:
                 reply_markup=main_menu(t),
             )
             return
+        except NotLinked:
+            await state.clear()
+            await message.answer(t("family-not-linked"), reply_markup=main_menu(t))
+            return
         except SlotUnavailable:
             await state.set_state(Booking.choosing_slot)
-            await message.answer(t("booking-failed"))
+            full = not await seats_left(session, offer["slot_id"])
+            wait = [[(t("btn-waitlist-slot"), WaitlistJoin(slot_id=offer["slot_id"]).pack())]] if full else None
+            await message.answer(t("booking-failed"), reply_markup=inline(wait) if wait else None)
             await offer_slots(message, state, session, resident, deps, t)  # type: ignore[arg-type]
             return
         finally:
@@ -207,8 +229,16 @@ def build_router() -> Router:
             await mark_request_booked(
                 session, request_id=data["request_id"], booking_id=booking.id, clock=deps.clock
             )
+        if subject.id != resident.id:
+            # Booked by a family member: stored, and the resident is told who booked.
+            await record_proxy_booking(session, booking_id=booking.id, member_id=resident.id, clock=deps.clock)
+            await deps.notifier.proxy_booked(session, booking.id, resident)  # type: ignore[attr-defined]
+            await session.commit()
+            deps.notifier.wake()
+        if data.get("plan_item_id"):
+            await attach_booking(session, item_id=data["plan_item_id"], resident_id=subject.id, booking_id=booking.id)
         deps.count("bookings")
-        await message.answer(
+        lines = [
             t(
                 "booked",
                 service=service.name(lang),
@@ -217,7 +247,10 @@ def build_router() -> Router:
                 modality=t(f"modality-{booking.modality}"),
                 preparation=service.preparation(lang),
             ),
-            reply_markup=main_menu(t),
-        )
+            progress_line(deps.i18n, lang, "submitted"),
+        ]
+        if subject.id != resident.id:
+            lines.insert(0, t("family-readback-for", name=subject.name or ""))
+        await message.answer("\n".join(lines), reply_markup=main_menu(t))
 
     return router

@@ -13,6 +13,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.booking import open_booking_count, record_request
+from actions.family import NotLinked, acting_for
 from actions.matching import MatchRequest, match
 from actions.models import Resident
 from bot.callbacks import (
@@ -75,6 +76,15 @@ def service_keyboard(deps: Deps, lang: str, page: int = 0):  # type: ignore[no-u
     return two_per_row(buttons)
 
 
+async def booking_subject(session: AsyncSession, resident: Resident, data: dict[str, Any]) -> Resident:
+    """Whom the booking is for: the resident, or the linked family member named by
+    `for_id`, checked against an active link every time (NotLinked when revoked)."""
+    elder_id = data.get("for_id")
+    if not elder_id:
+        return resident
+    return await acting_for(session, member=resident, elder_id=int(elder_id))
+
+
 def merge_parse(data: dict[str, Any], parse: Parse, deps: Deps) -> dict[str, Any]:
     """Fold what the resident said into the booking being built."""
     updates: dict[str, Any] = {}
@@ -109,9 +119,14 @@ async def start_booking(
     parse: Parse | None = None,
     channel: str = "buttons",
     request_text: str | None = None,
+    for_resident: Resident | None = None,
+    plan_item_id: int | None = None,
 ) -> None:
+    """`for_resident`: a linked family member the resident books for (亲情账户);
+    `plan_item_id`: the care plan item this booking fulfils."""
     await state.clear()
-    open_now = await open_booking_count(session, resident.id, deps.clock())
+    subject = for_resident or resident
+    open_now = await open_booking_count(session, subject.id, deps.clock())
     if open_now >= deps.settings.max_open_bookings:
         # Said before any question, so the resident does not choose a time in vain.
         await message.answer(
@@ -120,6 +135,11 @@ async def start_booking(
         )
         return
     data: dict[str, Any] = {"mode": "new", "urgency": "routine", "channel": channel}
+    if for_resident is not None and for_resident.id != resident.id:
+        data["for_id"] = for_resident.id
+        await message.answer(t("family-booking-for", name=for_resident.name or ""))
+    if plan_item_id is not None:
+        data["plan_item_id"] = plan_item_id
     if request_text:
         data["request_text"] = request_text[:MAX_TEXT]
     if parse is not None:
@@ -202,7 +222,13 @@ async def advance(
                 ),
             )
             return
-    if modality == "home_visit" and not resident.address:
+    try:
+        subject = await booking_subject(session, resident, data)
+    except NotLinked:
+        await state.clear()
+        await message.answer(t("family-not-linked"), reply_markup=main_menu(t))
+        return
+    if modality == "home_visit" and not subject.address:
         await state.set_state(Booking.giving_address)
         await message.answer(t("ask-home-address"))
         return
@@ -219,6 +245,12 @@ async def offer_slots(
 ) -> None:
     data = await state.get_data()
     lang = resident.language
+    try:
+        subject = await booking_subject(session, resident, data)
+    except NotLinked:
+        await state.clear()
+        await message.answer(t("family-not-linked"), reply_markup=main_menu(t))
+        return
     start = from_iso(data.get("win_start"))
     after = from_iso(data.get("after"))
     if after is not None:
@@ -233,7 +265,7 @@ async def offer_slots(
     )
     result = await match(
         session,
-        resident_id=resident.id,
+        resident_id=subject.id,
         request=request,
         catalog=deps.catalog,
         clock=deps.clock,
@@ -245,7 +277,7 @@ async def offer_slots(
     if data.get("request_id") is None and data.get("mode") == "new":
         request_row = await record_request(
             session,
-            resident_id=resident.id,
+            resident_id=subject.id,
             service_code=data["service"],
             channel=data.get("channel", "buttons"),
             urgency=data.get("urgency", "routine"),
@@ -314,9 +346,11 @@ async def read_back(
     deps: Deps,
     t: Translate,
     offer: dict[str, Any],
+    subject: Resident | None = None,
 ) -> None:
     data = await state.get_data()
     lang = resident.language
+    subject = subject or resident
     service = deps.catalog.get(data["service"])
     text = t(
         "readback",
@@ -325,8 +359,10 @@ async def read_back(
         provider=offer["provider_zh"] if lang == "zh" else offer["provider_en"],
         modality=t(f"modality-{offer['modality']}"),
     )
-    if offer["modality"] == "home_visit" and resident.address:
-        text += "\n" + t("readback-address", address=resident.address)
+    if subject.id != resident.id:
+        text = t("family-readback-for", name=subject.name or "") + "\n" + text
+    if offer["modality"] == "home_visit" and subject.address:
+        text += "\n" + t("readback-address", address=subject.address)
     text += "\n" + t("readback-question")
     await state.set_state(Booking.confirming)
     await message.answer(

@@ -26,6 +26,7 @@ from bot.format import format_date
 from bot.handlers.booking.flow import (
     PART_OF_DAY,
     advance,
+    booking_subject,
     day_start,
     from_iso,
     is_onboarded,
@@ -201,7 +202,9 @@ def build_router() -> Router:
         if not 2 <= len(address) <= 200:
             await message.answer(t("bad-address"))
             return
-        await update_profile(session, resident, address=address)
+        # The address of whom the visit is for (a linked family member, or oneself).
+        subject = await booking_subject(session, resident, await state.get_data())
+        await update_profile(session, subject, address=address)
         await advance(message, state, session, resident, deps, t)
 
     return router
