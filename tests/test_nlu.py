@@ -17,7 +17,14 @@ from nlu.beneficiary import beneficiary
 from nlu.embedded import EmbeddedInterpreter
 from nlu.evaluate import SETS, load_heldout, load_set, parse_all, score
 from nlu.rasa_http import FallbackInterpreter, RasaInterpreter
-from nlu.rasa_project import RASA_DIR, VOCABULARY_FILE, vocabulary_yaml
+from nlu.rasa_project import (
+    DEVELOPMENT_FILE,
+    DEVELOPMENT_SETS,
+    RASA_DIR,
+    VOCABULARY_FILE,
+    development_yaml,
+    vocabulary_yaml,
+)
 from nlu.readings import parse_reading
 from nlu.timeparse import resolve_when
 from nlu.training_data import read_examples, training_files
@@ -86,11 +93,21 @@ def test_junk_never_raises() -> None:
 
 
 def test_no_evaluation_line_ever_enters_training() -> None:
+    """The blind sets and the team's set never train; the development sets do (they
+    were used for error analysis, and their scores are not reported)."""
     training = {e.text.strip().lower() for e in read_examples(training_files(RASA_DIR))}
     for name in SETS:
         items = load_set(name)
         assert len(items) >= 300, name
-        assert [i["text"] for i in items if i["text"].strip().lower() in training] == [], name
+        leaked = [i["text"] for i in items if i["text"].strip().lower() in training]
+        if name in DEVELOPMENT_SETS:
+            assert len(leaked) >= 0.9 * len(items), name
+        else:
+            assert leaked == [], name
+
+
+def test_the_development_sets_file_is_generated_from_them() -> None:
+    assert DEVELOPMENT_FILE.read_text(encoding="utf-8") == development_yaml(), "run `jiayi nlu export-development`"
 
 
 @pytest.mark.parametrize(
