@@ -154,7 +154,13 @@ def test_triage_reads_context(text: str, urgency: str, category: str | None) -> 
         ("空腹血糖7.8", {"kind": "glucose", "value": 7.8, "unit": "mmol/L", "context": "fasting"}),
         ("饭后两小时 十点八", {"kind": "glucose", "value": 10.8, "unit": "mmol/L", "context": "after_meal"}),
         ("sugar 140 mg/dl before breakfast", {"kind": "glucose", "value": 7.8, "unit": "mmol/L", "context": "fasting"}),
+        ("血压计上面 147 中间 93 下面 81", {"kind": "bp", "systolic": 147, "diastolic": 93, "pulse": 81}),
+        ("他血压一百五十二九十四", {"kind": "bp", "systolic": 152, "diastolic": 94, "pulse": None}),
+        ("bp 150/92 pluse 70", {"kind": "bp", "systolic": 150, "diastolic": 92, "pulse": 70}),
+        ("post-dinner sugar 180", {"kind": "glucose", "value": 10.0, "unit": "mmol/L", "context": "after_meal"}),
+        ("fasting glucose around 7 to 8 lately, 7.4 today", {"kind": "glucose", "value": 7.4, "unit": "mmol/L", "context": "fasting"}),
         # Numbers that are not readings.
+        ("blood sugar usually 6 to 7", None),
         ("我住12栋3单元1502 要上门量血压", None),
         ("我今年78岁 体重60公斤", None),
         ("glucose test next thursday 9am", None),
