@@ -39,7 +39,7 @@ from bot.metrics import Metrics, ReplyCounter, UpdateMetrics
 from bot.middlewares import ActorMiddleware, DbSessionMiddleware, Throttle, UpdateGuard
 from bot.middlewares.safety import SafetyMiddleware
 from bot.notifier import OutboxNotifier
-from bot.storage import ResilientStorage
+from bot.storage import ResilientStorage, build_isolation
 from nlu.factory import build_interpreter, start_warm_up
 from nlu.factory import warm_up as warm_up_interpreter
 from nlu.interface import Interpreter
@@ -254,9 +254,13 @@ async def build_app(
             )
     if speech is None:
         deps.speech = build_speech(settings)
-    metrics.watch(deps=deps, dispatcher=care_loop.dispatcher if care_loop is not None else None)
+    metrics.watch(deps=deps, dispatcher=care_loop.dispatcher if care_loop is not None else None, care_loop=care_loop)
 
-    dp = Dispatcher(storage=build_storage(redis, timedelta(hours=settings.fsm_ttl_hours)), deps=deps)
+    dp = Dispatcher(
+        storage=build_storage(redis, timedelta(hours=settings.fsm_ttl_hours)),
+        events_isolation=build_isolation(redis),  # one chat's updates one at a time, across workers
+        deps=deps,
+    )
     dp.update.outer_middleware(UpdateMetrics(metrics))
     group_chats = {c for c in (settings.duty_chat_id, *settings.staff_telegram_ids) if c is not None and c < 0}
     dp.update.outer_middleware(UpdateGuard(group_chats))
