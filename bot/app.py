@@ -27,7 +27,7 @@ from actions.catalog import load_catalog
 from actions.clock import Clock, system_clock
 from actions.community import ensure_seeded
 from actions.config import Settings
-from actions.db import create_engine, create_sessionmaker, ensure_private_dir, migrate
+from actions.db import create_engine, create_sessionmaker, ensure_private_dir, migrate, startup_turn
 from actions.holds import MemorySlotHolds, RedisSlotHolds, SlotHolds
 from actions.notify import Notifier
 from actions.sessions import ensure_sessions
@@ -195,6 +195,7 @@ async def build_app(
     ensure_private_dir(settings.state_dir)
     ensure_private_dir(settings.effective_nlu_cache_dir)
     url = settings.effective_database_url
+    turn = await startup_turn(url)  # workers starting together migrate and fill one at a time
     await migrate(url)
     engine = create_engine(url)
     sessionmaker = create_sessionmaker(engine)
@@ -208,6 +209,7 @@ async def build_app(
         await ensure_slots(session, start_day=today, days=settings.booking_horizon_days, tz=tz)
         await ensure_sessions(session, config=load_care_config(), start_day=today, tz=tz)
         await session.commit()
+    await turn.release()
 
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     holds: SlotHolds = RedisSlotHolds(redis) if redis is not None else MemorySlotHolds()

@@ -147,14 +147,43 @@ class PostgresLease:
         await self._drop()
 
 
+class FallbackLease:
+    """Redis, and while Redis cannot be reached the database's lock (PostgreSQL's
+    advisory lock; on SQLite, one process owns the database): the escalation of an
+    undelivered emergency alert must not wait for Redis to come back."""
+
+    def __init__(self, primary: Lease, fallback: Lease) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.on_fallback = False
+
+    async def acquire(self) -> bool:
+        try:
+            held = await self.primary.acquire()
+        except Exception:
+            if not self.on_fallback:
+                log.warning("leader lease: Redis unavailable; the database's lock decides")
+            self.on_fallback = True
+            return await self.fallback.acquire()
+        if self.on_fallback:
+            self.on_fallback = False
+            await self.fallback.release()
+        return held
+
+    async def release(self) -> None:
+        await self.primary.release()
+        await self.fallback.release()
+
+
 def choose_lease(*, redis: Any, engine: AsyncEngine | None) -> Lease:
     """Redis when configured, else PostgreSQL's advisory lock, else (SQLite, one
     process) none needed."""
-    if redis is not None:
-        return RedisLease(redis)
+    database: Lease = LocalLease()
     if engine is not None and engine.dialect.name == "postgresql":
-        return PostgresLease(engine)
-    return LocalLease()
+        database = PostgresLease(engine)
+    if redis is not None:
+        return FallbackLease(RedisLease(redis), database)
+    return database
 
 
 class Leadership:

@@ -183,6 +183,8 @@ MERGEABLE_KINDS = frozenset(
      "delivery_failed"}
 )  # fmt: skip
 MERGEABLE_RECIPIENTS = ("provider", "staff")
+# Two notices go out singly with their buttons (a second apart); from three on they merge.
+MERGE_FROM = 3
 
 
 def mergeable(row: Outbox) -> bool:
@@ -197,10 +199,10 @@ def mergeable(row: Outbox) -> bool:
     )
 
 
-def plan_sends(rows: list[Outbox]) -> list[list[Outbox]]:
+def plan_sends(rows: list[Outbox], merge_from: int = MERGE_FROM) -> list[list[Outbox]]:
     """The claimed rows as sends, in claim order (most urgent first): each row on its
-    own, except mergeable rows for one chat, which become one group at the place of
-    the first of them."""
+    own, except mergeable rows for one chat when there are `merge_from` or more, which
+    become one group at the place of the first of them."""
     groups: list[list[Outbox]] = []
     by_chat: dict[int, list[Outbox]] = {}
     for row in rows:
@@ -213,7 +215,7 @@ def plan_sends(rows: list[Outbox]) -> list[list[Outbox]]:
             groups.append(group)
         else:
             groups.append([row])
-    return groups
+    return [part for group in groups for part in ([group] if len(group) >= merge_from else [[r] for r in group])]
 
 
 class Dispatcher:
@@ -260,7 +262,12 @@ class Dispatcher:
             try:
                 gate = asyncio.Semaphore(self.concurrency)
                 groups = plan_sends(rows) if self.merge is not None else [[r] for r in rows]
-                results = await asyncio.gather(*(self._send_gated(gate, g) for g in groups))
+                # One chat's messages one after another, most urgent first (the chat
+                # may take one a second anyway); chats side by side.
+                chains: dict[int, list[list[Outbox]]] = {}
+                for group in groups:
+                    chains.setdefault(group[0].chat_id, []).append(group)
+                results = await asyncio.gather(*(self._send_chain(gate, chain) for chain in chains.values()))
             finally:
                 heartbeat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -290,11 +297,12 @@ class Dispatcher:
             await self._extend()
         return row.id in self._held
 
-    async def _send_gated(self, gate: asyncio.Semaphore, group: list[Outbox]) -> int:
+    async def _send_chain(self, gate: asyncio.Semaphore, chain: list[list[Outbox]]) -> int:
+        sent = 0
         async with gate:
-            if len(group) == 1:
-                return int(await self._send(group[0]))
-            return await self._send_digest(group)
+            for group in chain:
+                sent += int(await self._send(group[0])) if len(group) == 1 else await self._send_digest(group)
+        return sent
 
     async def _send_digest(self, rows: list[Outbox]) -> int:
         """Several notices for one chat as one message (or a few, when long). Each row

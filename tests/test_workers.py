@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisEventIsolation
@@ -23,18 +24,20 @@ from actions.callbacks import request_callback
 from actions.db import create_engine
 from actions.emergency import record_emergency
 from actions.models import Outbox, Provider, Resident
+from bot.sandbox.botapi import LocalBotAPI
 from bot.storage import LOCK_KWARGS, ResilientEventIsolation, build_isolation
-from scheduler.leader import Leadership, PostgresLease, RedisLease
+from scheduler.leader import FallbackLease, Leadership, PostgresLease, RedisLease, choose_lease
 from scheduler.outbox import enqueue, message
 from tests.conftest import (
     REDIS_URL,
     create_postgres_database,
     drop_postgres_database,
+    make_resident,
     unavailable,
 )
-from tests.harness import running_jiayi
+from tests.harness import SHARED_NLU_CACHE, running_jiayi
 from tests.test_care_loop import DOCTOR, link, quick_booking
-from tests.test_webhook import _free_port
+from tests.test_webhook import _env, _free_port, _private, _run_jiayi, _wait_for_port
 
 pytestmark = pytest.mark.postgres
 
@@ -137,6 +140,28 @@ async def test_without_redis_the_lead_is_a_postgres_advisory_lock_that_dies_with
         await drop_postgres_database(url)
 
 
+async def test_while_redis_is_away_the_database_lock_decides_who_leads() -> None:
+    from redis.asyncio import Redis
+
+    url = await create_postgres_database()
+    one, two = create_engine(url), create_engine(url)
+    gone = Redis.from_url(f"redis://127.0.0.1:{_free_port()}/0", socket_connect_timeout=0.5)
+    try:
+        first, second = choose_lease(redis=gone, engine=one), choose_lease(redis=gone, engine=two)
+        assert isinstance(first, FallbackLease)
+        assert await first.acquire()
+        assert not await second.acquire()
+        assert first.on_fallback and second.on_fallback
+        await first.release()
+        assert await second.acquire()
+        await second.release()
+    finally:
+        await gone.aclose()
+        await one.dispose()
+        await two.dispose()
+        await drop_postgres_database(url)
+
+
 # ----------------------------------------------------------------------- event isolation
 
 
@@ -192,6 +217,26 @@ async def test_isolation_goes_on_in_the_worker_while_redis_is_away() -> None:
     assert isolation.failures == 5
     await isolation.close()
     await gone.aclose()
+
+
+async def test_an_update_replayed_by_its_own_handler_does_not_wait_for_itself(redis) -> None:
+    """After "not an emergency" the handler hands the resident's message back to the
+    routers, for the same chat, while it holds the chat's lock."""
+    key = StorageKey(bot_id=1, chat_id=9, user_id=9)
+    for isolation in (build_isolation(redis), build_isolation(None)):
+        steps: list[str] = []
+
+        async def handler(depth: int, isolation: Any = isolation, steps: list[str] = steps) -> None:
+            async with isolation.lock(key):
+                steps.append(f"in {depth}")
+                if depth == 0:
+                    await handler(1)
+                steps.append(f"out {depth}")
+
+        await asyncio.wait_for(handler(0), 10)
+        assert steps == ["in 0", "in 1", "out 1", "out 0"]
+        # And another update of that chat still waits its turn afterwards.
+        await asyncio.wait_for(asyncio.gather(handler(1), handler(1)), 10)
 
 
 async def test_a_lock_lost_meanwhile_does_not_fail_the_update(redis) -> None:
@@ -276,16 +321,28 @@ async def test_notices_for_a_busy_doctor_come_as_one_digest_and_emergencies_alon
                 ).one()
                 wang.language = "en"
                 await session.commit()
-                for n in range(2):
+                for n in range(3):
                     await enqueue(session, kind="followup_call", chat_id=DOCTOR, recipient_kind="provider",
                                   payload=message(f"call {n}", [[("done", "x")]]), due_at=deps.clock(), now=deps.clock())  # fmt: skip
                 await session.commit()
             mark = j.api.mark()
-            assert await j.dispatch() == 2
+            assert await j.dispatch() == 3
             (digest_en,) = j.api.since(mark, DOCTOR)
-            assert (digest_en.text or "").startswith("📋 2 new notices for you")
-            assert "── 1/2 ──\ncall 0" in (digest_en.text or "") and "── 2/2 ──\ncall 1" in (
-                digest_en.text or ""
+            text = digest_en.text or ""
+            assert text.startswith("📋 3 new notices for you") and "/agenda" in text
+            assert all(f"── {n + 1}/3 ──\ncall {n}" in text for n in range(3))
+
+            # Two notices go out singly, each with its buttons.
+            async with deps.sessionmaker() as session:
+                for n in range(2):
+                    await enqueue(session, kind="followup_call", chat_id=DOCTOR, recipient_kind="provider",
+                                  payload=message(f"pair {n}", [[("done", "x")]]), due_at=deps.clock(), now=deps.clock())  # fmt: skip
+                await session.commit()
+            mark = j.api.mark()
+            assert await j.dispatch() == 2
+            pair = j.api.since(mark, DOCTOR)
+            assert sorted(s.text or "" for s in pair) == ["pair 0", "pair 1"] and all(
+                s.buttons() == ["done"] for s in pair
             )
     finally:
         await drop_postgres_database(url)
@@ -309,3 +366,184 @@ async def test_a_very_long_digest_is_split_below_telegrams_limit(tmp_path, clock
         joined = "\n".join(s.text or "" for s in sent)
         assert all(f"notice {n} " in joined for n in range(12))
         assert [int(m) for m in re.findall(r"第 (\d+)/12 条", joined)] == list(range(1, 13))
+
+
+# ------------------------------------------------------------------- real worker processes
+
+SECRET = "workers-test-secret-0123456789"
+TOKEN = "123456:workers-test-token"
+CHATS = [8101, 8102, 8103, 8104, 8105, 8106]
+COMMANDS = ["/help", "/bookings", "/doctor", "/settings"]
+
+
+def _worker_env(tmp_path: Any, n: int, port: int, api: LocalBotAPI, url: str) -> dict[str, str]:
+    return _env(
+        BOT_TOKEN=TOKEN, WEBHOOK_URL="https://example.invalid/base", WEBHOOK_SECRET=SECRET,
+        WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port), TELEGRAM_API_BASE=api.base_url,
+        STATE_DIR=str(tmp_path / f"worker{n}"), NLU_CACHE_DIR=str(SHARED_NLU_CACHE), LOG_LEVEL="WARNING",
+        WEB_ENABLED="false", DATABASE_URL=url, REDIS_URL=WORKERS_REDIS_URL,
+        # No speech models in these workers: voice notes are not what is tested here.
+        VOICE_ENGINE_ZH="azure", VOICE_ENGINE_EN="azure",
+        USER_MESSAGES_PER_MINUTE="1000", USER_TAPS_PER_MINUTE="1000",
+    )  # fmt: skip
+
+
+async def _metrics(http: aiohttp.ClientSession, port: int) -> dict[str, float]:
+    async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+        text = await response.text()
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith(
+            ("jiayi_leader", "jiayi_periodic_runs_total", "jiayi_outbox_sends_total")
+        ):
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    return values
+
+
+async def _empty_postgres_database() -> str:
+    import asyncpg
+
+    url = await create_postgres_database()  # reachable, or skipped; then emptied
+    parts = urlsplit(url.replace("+asyncpg", ""))
+    conn = await asyncpg.connect(urlunsplit(parts))
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    finally:
+        await conn.close()
+    return url
+
+
+async def _stop(process: asyncio.subprocess.Process) -> bytes:
+    if process.returncode is None:
+        process.terminate()
+    try:
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    except TimeoutError:
+        process.kill()
+        _, err = await process.communicate()
+    return err or b""
+
+
+async def test_two_webhook_workers_share_postgres_and_redis_without_duplicates(
+    tmp_path, redis
+) -> None:
+    from actions.clock import system_clock
+    from actions.db import create_sessionmaker
+
+    # A new, empty database: the two workers start together and take turns creating it.
+    url = await _empty_postgres_database()
+    engine = create_engine(url)
+    sessionmaker = create_sessionmaker(engine)
+    api = LocalBotAPI(bot_id=123456)
+    await api.start()
+    ports = [_free_port(), _free_port()]
+    workers = await asyncio.gather(
+        *(_run_jiayi(_worker_env(tmp_path, n, p, api, url)) for n, p in enumerate(ports))
+    )
+    try:
+        await asyncio.gather(*(_wait_for_port(p, w) for p, w in zip(ports, workers, strict=True)))
+        async with sessionmaker() as session:
+            for chat in [*CHATS, 8199]:
+                await make_resident(session, chat, system_clock, name=f"居民{chat}")  # type: ignore[arg-type]
+        async with aiohttp.ClientSession() as http:
+            update_ids = iter(range(1, 10_000))
+
+            async def post(port: int, chat: int, text: str) -> None:
+                update = _private(next(update_ids), chat=chat, sender=chat, text=text)
+                headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+                async with http.post(
+                    f"http://127.0.0.1:{port}/webhook", json=update, headers=headers
+                ) as response:
+                    assert response.status == 200
+
+            # What each command answers (the first line), asked once of one worker.
+            expected: list[str] = []
+            for command in COMMANDS:
+                mark = api.mark()
+                await post(ports[0], 8199, command)
+                reply = await api.wait_for(
+                    8199, lambda s, m=mark: api.sent_log.index(s) >= m, timeout=30
+                )
+                expected.append((reply.text or "").split("\n")[0])
+            assert len(set(expected)) == len(COMMANDS), expected
+
+            # A burst: every chat at once, each chat's updates alternating between the workers.
+            mark = api.mark()
+
+            async def conversation(index: int, chat: int) -> None:
+                for k, command in enumerate(COMMANDS):
+                    await post(ports[(index + k) % 2], chat, command)
+                    await _until(
+                        lambda c=chat, n=k + 1: _true(len(api.since(mark, c)) >= n),
+                        timeout=60,
+                        every=0.05,
+                    )
+
+            await asyncio.gather(*(conversation(i, chat) for i, chat in enumerate(CHATS)))
+            await asyncio.sleep(1)  # anything sent twice would arrive now
+            for chat in CHATS:
+                replies = [(s.text or "").split("\n")[0] for s in api.since(mark, chat)]
+                assert replies == expected, (chat, replies)
+
+            # The outbox: rows written at once are each sent once, whichever worker claims them.
+            async with sessionmaker() as session:
+                for n in range(40):
+                    await enqueue(session, kind="booking_update", chat_id=CHATS[n % len(CHATS)], recipient_kind="resident",
+                                  payload=message(f"outbox row {n}"), due_at=system_clock(), now=system_clock())  # fmt: skip
+                await session.commit()
+
+            def outbox_texts() -> list[str]:
+                return [
+                    s.text or "" for s in api.sent_log if (s.text or "").startswith("outbox row ")
+                ]
+
+            await _until(lambda: _true(len(outbox_texts()) >= 40), timeout=90)
+            await asyncio.sleep(3)  # two more dispatch ticks on each worker
+            assert sorted(outbox_texts()) == sorted(f"outbox row {n}" for n in range(40))
+            async with sessionmaker() as session:
+                statuses = (
+                    await session.scalars(
+                        select(Outbox.status).where(Outbox.kind == "booking_update")
+                    )
+                ).all()
+            assert set(statuses) == {"sent"}
+
+            # The periodic jobs: one leader runs them; the other worker runs none.
+            async def leader_ran() -> bool:
+                seen = [await _metrics(http, p) for p in ports]
+                return any(m.get('jiayi_periodic_runs_total{job="escalate"}', 0) >= 1 for m in seen)
+
+            await _until(leader_ran, timeout=60)
+            seen = [await _metrics(http, p) for p in ports]
+            leaders = [n for n, m in enumerate(seen) if m.get("jiayi_leader") == 1.0]
+            assert len(leaders) == 1, seen
+            leader, follower = leaders[0], 1 - leaders[0]
+            assert not any(
+                k.startswith("jiayi_periodic_runs_total") and v > 0
+                for k, v in seen[follower].items()
+            ), seen
+            # Between them, each outbox row was sent once (none twice, none skipped).
+            assert sum(m.get('jiayi_outbox_sends_total{result="sent"}', 0) for m in seen) == 40, (
+                seen
+            )
+
+            # The leader stops: the other takes over and runs the jobs.
+            err = await _stop(workers[leader])
+            assert b"Traceback" not in err, err.decode()[-2000:]
+
+            async def took_over() -> bool:
+                m = await _metrics(http, ports[follower])
+                return (
+                    m.get("jiayi_leader") == 1.0
+                    and m.get('jiayi_periodic_runs_total{job="escalate"}', 0) >= 1
+                )
+
+            await _until(took_over, timeout=60)
+    finally:
+        errors = [await _stop(w) for w in workers]
+        await api.stop()
+        await engine.dispose()
+        await drop_postgres_database(url)
+    for err in errors:
+        assert b"Traceback" not in err, err.decode()[-3000:]
