@@ -547,3 +547,39 @@ async def test_two_webhook_workers_share_postgres_and_redis_without_duplicates(
         await drop_postgres_database(url)
     for err in errors:
         assert b"Traceback" not in err, err.decode()[-3000:]
+
+
+async def test_a_takeover_runs_the_daily_jobs_whose_time_passed_and_a_first_start_does_not(
+    tmp_path,
+) -> None:
+    from datetime import datetime, timedelta
+    from types import SimpleNamespace
+
+    from actions.clock import system_clock
+    from actions.config import load_settings
+    from scheduler.runner import INTERVAL_JOBS, CareLoop
+
+    settings = load_settings(_env_file=None, state_dir=tmp_path)  # type: ignore[call-arg]
+    ten_minutes_ago = (datetime.now(settings.tz) - timedelta(minutes=10)).time()
+    settings = load_settings(
+        _env_file=None, state_dir=tmp_path, agenda_local_time=ten_minutes_ago.strftime("%H:%M")
+    )  # type: ignore[call-arg]
+    deps = SimpleNamespace(
+        settings=settings, sessionmaker=None, clock=system_clock, tz=settings.tz, notifier=None
+    )
+    loop = CareLoop(deps, bot=None)  # type: ignore[arg-type]
+    await loop.start()
+    try:
+        assert loop.leadership.is_leader  # SQLite, one process: the local lease
+        # A first start leaves a daily job whose time passed to tomorrow.
+        assert loop.scheduler.get_job("agenda:catch-up") is None
+        loop.scheduler.pause()
+        await loop._took_lead(False)  # a takeover
+        catch_up = loop.scheduler.get_job("agenda:catch-up")
+        assert catch_up is not None  # the agenda, due ten minutes ago, is sent now
+        now = datetime.now(settings.tz)
+        for job_id in INTERVAL_JOBS:
+            next_run = loop.scheduler.get_job(job_id).next_run_time
+            assert next_run <= now + timedelta(seconds=1), job_id
+    finally:
+        await loop.shutdown()
