@@ -80,7 +80,7 @@ def resident_line(i18n: I18n, lang: str, resident: Resident, age: int | None) ->
 DIGEST_LIMIT = 3800
 
 
-def digest_texts(i18n: I18n, lang: str, notices: list[str], limit: int = DIGEST_LIMIT) -> list[list[int]]:
+def digest_texts(notices: list[str], limit: int = DIGEST_LIMIT) -> list[list[int]]:
     """Splits notices into digests that each fit one message; returns the notices'
     indexes per digest, in order."""
     parts: list[list[int]] = []

@@ -509,7 +509,7 @@ class OutboxNotifier(CareNotices):
         lang = provider.language if provider is not None else "zh"  # the centre's working language
         notices = [(row.payload or {}).get("text", "") for row in rows]
         payloads: list[dict[str, Any]] = []
-        for part in render.digest_texts(self.i18n, lang, notices):
+        for part in render.digest_texts(notices):
             if len(part) == 1:
                 payloads.append(dict(rows[part[0]].payload or {}))
                 continue
