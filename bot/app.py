@@ -37,6 +37,7 @@ from bot.handlers import build_routers
 from bot.i18n import I18n
 from bot.metrics import Metrics, ReplyCounter, UpdateMetrics
 from bot.middlewares import ActorMiddleware, DbSessionMiddleware, Throttle, UpdateGuard
+from bot.middlewares.inflight import EarlyAnswers, InFlightLimit, in_flight_limit
 from bot.middlewares.safety import SafetyMiddleware
 from bot.notifier import OutboxNotifier
 from bot.storage import ResilientStorage
@@ -257,6 +258,10 @@ async def build_app(
     metrics.watch(deps=deps, dispatcher=care_loop.dispatcher if care_loop is not None else None)
 
     dp = Dispatcher(storage=build_storage(redis, timedelta(hours=settings.fsm_ttl_hours)), deps=deps)
+    # Bounded work: at most `limit` updates past this point (see bot/middlewares/inflight.py).
+    answers = EarlyAnswers()
+    bot.session.middleware(answers)
+    dp.update.outer_middleware(InFlightLimit(in_flight_limit(settings.updates_in_flight, engine), answers))
     dp.update.outer_middleware(UpdateMetrics(metrics))
     group_chats = {c for c in (settings.duty_chat_id, *settings.staff_telegram_ids) if c is not None and c < 0}
     dp.update.outer_middleware(UpdateGuard(group_chats))
