@@ -5,6 +5,7 @@ here lives at module level."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from dataclasses import dataclass, field
@@ -99,6 +100,10 @@ class App:
         if self.deps.speech is not None:
             # Load the speech model now rather than on an elderly resident's first note.
             await self.deps.speech.warm_up()
+        # The models, word lists and recognisers loaded so far live as long as the
+        # process: keep them out of the garbage collector's full passes, which would
+        # otherwise walk them all (hundreds of milliseconds with the loop stopped).
+        gc.freeze()
 
     async def close(self) -> None:
         if self.care_loop is not None:
