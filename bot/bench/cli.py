@@ -31,6 +31,7 @@ def register(
     load.add_argument(
         "--grace", type=float, default=30.0, help="seconds to wait for late replies and notices"
     )
+    load.add_argument("--in-process", action="store_true", help="run the one worker inside the bench's process")
     load.add_argument("--json", action="store_true", help="print only the JSON line")
     load.set_defaults(handler=cmd_bench_load)
 
@@ -70,7 +71,7 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
     result = asyncio.run(
         bench_load(
             rate=args.rate, seconds=args.seconds, residents=args.residents, workers=args.workers,
-            warmup=args.warmup, grace=args.grace, log=log,
+            warmup=args.warmup, grace=args.grace, in_process=args.in_process, log=log,
         )
     )  # fmt: skip
     detail = result.pop("_detail")

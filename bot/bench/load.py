@@ -20,6 +20,7 @@ import contextlib
 import os
 import random
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -194,7 +195,7 @@ class LoadBotAPI(LocalBotAPI):
 
 class LoadBench:
     def __init__(self, *, rate: float, seconds: float, residents: int, workers: int, warmup: float,
-                 grace: float, seed: int = 7) -> None:  # fmt: skip
+                 grace: float, seed: int = 7, in_process: bool = False) -> None:  # fmt: skip
         self.rate, self.seconds, self.workers = rate, seconds, workers
         self.warmup, self.grace = warmup, grace
         self.random = random.Random(seed)
@@ -214,6 +215,9 @@ class LoadBench:
         self.stats = Stats()
         self.measuring = False
         self.continuing: deque[Resident] = deque()
+        self.in_process = in_process
+        self.app: Any = None
+        self.polling: asyncio.Task[None] | None = None
         self.api = LoadBotAPI(self)
 
     # ---------------------------------------------------------------- observation
@@ -427,14 +431,17 @@ class LoadBench:
             log(
                 f"seeded in {time.monotonic() - started:.1f} s; starting {self.workers} worker(s) …"
             )
-            workers = self._start_workers(env)
-            await self._wait_ready(workers)
+            if self.in_process:
+                await self._start_in_process(settings)
+            else:
+                workers = self._start_workers(env)
+                await self._wait_ready(workers)
             log(
                 f"workers ready after {time.monotonic() - started:.1f} s; warming up for {self.warmup:g} s …"
             )
             await self.arrivals(self.warmup)
             await self._settle(10)
-            cpu_before = sum(_cpu_seconds(p.pid) for p in workers)
+            cpu_before = self._cpu(workers)
             self.measuring = True
             first = len(self.updates)
             measure_start = time.monotonic()
@@ -442,10 +449,11 @@ class LoadBench:
             await self.arrivals(self.seconds)
             measure_end = time.monotonic()
             self.measuring = False
-            cpu_during = sum(_cpu_seconds(p.pid) for p in workers) - cpu_before
+            cpu_during = self._cpu(workers) - cpu_before
             await self._settle(self.grace, notices=True)
             return self._report(self.updates[first:], measure_start, measure_end, cpu_during)
         finally:
+            await self._stop_in_process()
             for process in workers:
                 if process.poll() is None:
                     process.terminate()
@@ -456,6 +464,44 @@ class LoadBench:
                     process.kill()
             await self.api.client.close()
             await self.api.stop()
+
+    def _cpu(self, workers: list[subprocess.Popen[bytes]]) -> float:
+        if self.in_process:  # the bench's own work counts too
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            return usage.ru_utime + usage.ru_stime
+        return sum(_cpu_seconds(p.pid) for p in workers)
+
+    async def _start_in_process(self, settings: Settings) -> None:
+        """The bot built as `jiayi run` builds it, polling the stand-in from this
+        process (quick to start: for tests and short checks)."""
+        from bot.app import build_app, build_bot
+        from bot.middlewares.inflight import POLLING_BACKLOG
+
+        bot = build_bot(settings, api_base=self.api.base_url)
+        self.app = await build_app(settings, bot=bot)
+        if self.app.care_loop is not None:
+            await self.app.care_loop.start()
+        self.polling = asyncio.create_task(
+            self.app.dp.start_polling(
+                self.app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1,
+                tasks_concurrency_limit=POLLING_BACKLOG,
+            )
+        )  # fmt: skip
+        while self.api._polling == 0:
+            if self.polling.done():
+                self.polling.result()
+            await asyncio.sleep(0.05)
+
+    async def _stop_in_process(self) -> None:
+        if self.app is None:
+            return
+        with contextlib.suppress(RuntimeError):
+            await self.app.dp.stop_polling()
+        if self.polling is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self.polling, 10)
+        await self.app.close()
+        self.app = None
 
     def _start_workers(self, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
         jiayi = shutil.which("jiayi", path=str(Path(sys.executable).parent)) or shutil.which(
@@ -634,23 +680,21 @@ def worker_env(settings: Settings, state_dir: Path) -> dict[str, str]:
 
 async def bench_load(
     *, rate: float, seconds: float, residents: int, workers: int, warmup: float = 5.0, grace: float = 30.0,
-    log: Any = print,
+    in_process: bool = False, log: Any = print, **settings: Any,
 ) -> dict[str, Any]:  # fmt: skip
+    """`in_process` runs the one worker inside this process (quick to start); keyword
+    `settings` override the environment's (tests point them at their model cache)."""
     from actions.config import load_settings
 
     base = load_settings()
     with tempfile.TemporaryDirectory(prefix="jiayi-load-") as tmp:
         env = worker_env(base, Path(tmp))
-        settings = Settings(_env_file=None, **_overrides(env))  # type: ignore[call-arg]
+        resolved = Settings(_env_file=None, **{**_overrides(env), **settings})  # type: ignore[call-arg]
         bench = LoadBench(
-            rate=rate,
-            seconds=seconds,
-            residents=residents,
-            workers=workers,
-            warmup=warmup,
-            grace=grace,
-        )
-        return await bench.run(settings, env, log)
+            rate=rate, seconds=seconds, residents=residents, workers=1 if in_process else workers,
+            warmup=warmup, grace=grace, in_process=in_process,
+        )  # fmt: skip
+        return await bench.run(resolved, env, log)
 
 
 def _overrides(env: dict[str, str]) -> dict[str, Any]:
