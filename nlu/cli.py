@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, argparse._SubPar
     evaluate.add_argument("--rasa-url", default=None)
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(handler=cmd_evaluate)
+    development = nsub.add_parser("export-development", help="write the development sets as training examples")
+    development.set_defaults(handler=cmd_export_development)
     export = nsub.add_parser("export-vocabulary", help="write the Rasa synonyms and lookups from the catalog")
     export.set_defaults(handler=cmd_export_vocabulary)
     nsub.add_parser("rasa-setup", help="create the Rasa virtualenv (cached)").set_defaults(handler=cmd_rasa_setup)
@@ -82,6 +84,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from nlu.evaluate import main as evaluate_main
 
     return evaluate_main(args)
+
+
+def cmd_export_development(args: argparse.Namespace) -> int:
+    from nlu.rasa_project import export_development
+
+    print(export_development())
+    return 0
 
 
 def cmd_export_vocabulary(args: argparse.Namespace) -> int:

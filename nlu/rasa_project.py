@@ -12,6 +12,10 @@ from nlu.vocabulary import VOCABULARY_PATH
 
 RASA_DIR = Path(__file__).resolve().parent / "rasa"
 VOCABULARY_FILE = RASA_DIR / "data" / "vocabulary.yml"
+DEVELOPMENT_FILE = RASA_DIR / "data" / "nlu_development_sets.yml"
+# Sets written blind, then used for error analysis: development material now, so they
+# also train (their scores are no longer reported). The blind sets never do.
+DEVELOPMENT_SETS = ("dev_a", "dev_b", "dev_e", "dev_g")
 
 
 def _block(items: list[str]) -> str:
@@ -51,3 +55,42 @@ def vocabulary_yaml() -> str:
 def export_vocabulary() -> Path:
     VOCABULARY_FILE.write_text(vocabulary_yaml(), encoding="utf-8")
     return VOCABULARY_FILE
+
+
+def development_yaml() -> str:
+    """The development sets' lines as Rasa training examples (intents only: their
+    entities are labelled as values, not as spans)."""
+    import json
+
+    from nlu.evaluate import all_eval_texts
+
+    eval_dir = Path(__file__).resolve().parent / "eval"
+    # A short line a development set shares with a set that never trains ("对头",
+    # "good morning") stays out.
+    never = all_eval_texts()
+    by_intent: dict[str, list[str]] = {}
+    for name in DEVELOPMENT_SETS:
+        for line in (eval_dir / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            # Brackets would read as entity annotations.
+            text = " ".join(str(item["text"]).split()).replace("[", "(").replace("]", ")")
+            if item["text"].strip().lower() in never or text.strip().lower() in never:
+                continue
+            by_intent.setdefault(item["intent"], []).append(text)
+    lines = [
+        "# Generated from the development sets in nlu/eval/ by `jiayi nlu export-development`.",
+        "# Edit those files, not this one.",
+        'version: "3.1"',
+        "nlu:",
+    ]
+    for intent in sorted(by_intent):
+        unique = list(dict.fromkeys(by_intent[intent]))
+        lines.append(f"- intent: {intent}\n  examples: |\n" + _block(unique).rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def export_development() -> Path:
+    DEVELOPMENT_FILE.write_text(development_yaml(), encoding="utf-8")
+    return DEVELOPMENT_FILE

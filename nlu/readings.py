@@ -26,17 +26,22 @@ _HIGH_LOW = re.compile(
     r"|(\d{2,3}) on (?:the )?top.{0,10}?(\d{2,3}) on the bottom"
     r"|\bsys\D{0,3}(\d{2,3}).{0,8}?\bdia\D{0,3}(\d{2,3})"
 )
+# A home monitor's three rows, top to bottom: systolic, diastolic, pulse.
+_MONITOR_ROWS = re.compile(
+    r"(?:最上面|上面|上边|上排|第一行|top)\D{0,4}(\d{2,3}).{0,8}?(?:中间|中排|第二行|middle)\D{0,4}(\d{2,3})"
+    r".{0,8}?(?:最下面|下面|下边|下排|第三行|bottom)\D{0,4}(\d{2,3})"
+)
 _SPACED_PAIR = re.compile(r"(?:量的|测的|读数|reading|readings?:?)\D{0,6}(\d{2,3})\s+(\d{2,3})(?![\d.])")
-_PULSE = re.compile(r"(?:心率|心律|脉搏|心跳|脉|pulse|puls|\bpul\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(\d{2,3})(?!\d|\.\d)")
+_PULSE = re.compile(r"(?:心率|心律|脉搏|心跳|脉|pulse|pluse|pules|puls|\bpul\b|\bpr\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(\d{2,3})(?!\d|\.\d)")
 _GLUCOSE = re.compile(
-    r"(血糖|雪糖|学糖|血唐|血堂|糖|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|fasting|post[- ]?meal)"
+    r"(血糖|雪糖|学糖|血唐|血堂|糖|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
     r"[^0-9\n]{0,32}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b))"
     r"\s*(mmol/l|mmol|mg/dl|mg|毫摩尔)?"
 )
 _UNIT_GLUCOSE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)\s*(mmol/l|mmol|mg/dl|mg)\b")
 _MG = re.compile(r"mg")
 _FASTING = re.compile(r"空腹|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|before eating|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
-_AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃过饭|刚吃完|刚吃了|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial)|\bpp\b|hours? after")
+_AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃过饭|刚吃完|刚吃了|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial|lunch|dinner|breakfast|supper)|\bpp\b|hours? after")
 _CN_DIGITS = re.compile(r"[零〇一二两三四五六七八九十百点]+")
 
 
@@ -66,10 +71,19 @@ def _arabic(text: str) -> str:
         # A lone numeral is a word (周一, 一个, 两天), not a measurement.
         if len(words.strip("点")) < 2 or words.startswith("点") or words.endswith("点"):
             return words
+        words = words.replace("两", "二")
         try:
-            return str(cn2an.cn2an(words.replace("两", "二"), "smart"))
+            return str(cn2an.cn2an(words, "smart"))
         except (ValueError, KeyError, TypeError):
-            return words
+            pass
+        # Two numbers said in one breath ("一百四十八八十六" is 148 then 86).
+        for cut in range(2, len(words) - 1):
+            try:
+                first, second = cn2an.cn2an(words[:cut], "smart"), cn2an.cn2an(words[cut:], "smart")
+            except (ValueError, KeyError, TypeError):
+                continue
+            return f"{first} {second}"
+        return words
 
     return _CN_DIGITS.sub(convert, text)
 
@@ -86,6 +100,11 @@ def _pulse(text: str) -> int | None:
 
 
 def _bp(text: str) -> Reading | None:
+    rows = _MONITOR_ROWS.search(text)
+    if rows:
+        systolic, diastolic, pulse = (int(g) for g in rows.groups())
+        if _plausible_bp(systolic, diastolic):
+            return Reading("bp", systolic=systolic, diastolic=diastolic, pulse=pulse if 30 <= pulse <= 220 else None)
     for pattern in (_HIGH_LOW, _BP_PAIR, _SPACED_PAIR):
         for found in pattern.finditer(text):
             numbers = [g for g in found.groups() if g is not None and g.isdigit()]
@@ -123,8 +142,15 @@ def _glucose(text: str) -> Reading | None:
             continue  # an address or an age
         if word == "糖" and not re.search(r"(测|量|查|餐后|饭后|空腹|血)", text):
             continue
-        if word in ("空腹", "餐后", "饭后", "fasting", "post-meal", "post meal", "postmeal") and _bp(text) is not None:
+        if (word in ("空腹", "餐后", "饭后", "fasting") or word.startswith("post")) and _bp(text) is not None:
             continue
+        if _RANGE_AFTER.match(text, match.end(2)):
+            # "8 to 9 all week, 8.6 this morning": a range is not a reading; a value
+            # said just after it is.
+            later = _LATER_VALUE.search(text, match.end(2), match.end(2) + 40)
+            if later is None or not 1.0 <= float(later.group(1)) <= 35.0:
+                continue
+            number, unit = later.group(1), ""
         value = float(number)
         tail = text[match.end() : match.end() + 8]
         if _MG.search(unit) or "mg" in tail or value > 35:
@@ -141,6 +167,8 @@ def _glucose(text: str) -> Reading | None:
     return None
 
 
+_RANGE_AFTER = re.compile(r"\s*(?:to|-|~|到|至)\s*\d")
+_LATER_VALUE = re.compile(r"[,，;；]\s*(?:[a-z\u4e00-\u9fff ]{0,16}?)(\d{1,2}\.\d)(?!\d|\s*(?:to|-|~|到|至)\s*\d)")
 _DURATION = re.compile(r"(?<![\d./])\d{1,2}(?:h\b|\s*(?:hours?\b|小时|个小时|钟头|个钟头))")
 _VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./])(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
 
