@@ -1,5 +1,6 @@
-"""At most `limit` updates are worked on at once per process; the rest wait, none is
-dropped, and a button tap that has to wait is acknowledged at once (and only once)."""
+"""At most `limit` updates are worked on at once per process and one at a time per
+chat, in order; the rest wait, none is dropped; a button tap that has to wait is
+acknowledged at once (and only once); a red flag never waits."""
 
 from __future__ import annotations
 
@@ -55,8 +56,8 @@ async def test_updates_beyond_the_limit_wait_and_waiting_taps_are_acknowledged_o
     dp.update.outer_middleware(limit)
     dp.include_router(router)
     try:
-        texts = [await api.send_text(USER, f"m{i}") for i in range(4)]
-        tapped = await api.tap_stale(USER, 1, "tap")
+        texts = [await api.send_text(USER + i, f"m{i}") for i in range(4)]
+        tapped = await api.tap_stale(USER + 9, 1, "tap")
         updates = [Update.model_validate(u, context={"bot": bot}) for u in api._updates]
         assert len(updates) == 5 and texts
         tasks = [asyncio.create_task(dp.feed_update(bot, u)) for u in updates]
@@ -81,6 +82,51 @@ async def test_updates_beyond_the_limit_wait_and_waiting_taps_are_acknowledged_o
 
 
 def test_the_limit_is_sized_to_the_connection_pool() -> None:
-    engine = create_async_engine("postgresql+asyncpg://u@127.0.0.1/x", pool_size=10, max_overflow=20)
+    engine = create_async_engine(
+        "postgresql+asyncpg://u@127.0.0.1/x", pool_size=10, max_overflow=20
+    )
     assert in_flight_limit(0, engine) == 25
     assert in_flight_limit(7, engine) == 7
+
+
+async def test_one_chat_is_served_in_order_and_a_red_flag_does_not_wait() -> None:
+    api = LocalBotAPI()
+    await api.start()
+    bot = build_bot(Settings(_env_file=None), api_base=api.base_url)  # type: ignore[call-arg]
+    answers = EarlyAnswers()
+    limit = InFlightLimit(4, answers)
+    release = asyncio.Event()
+    seen: list[str] = []
+    router = Router()
+
+    @router.message(F.text)
+    async def on_text(message: Message) -> None:
+        seen.append(f"start {message.text}")
+        if message.text != "我爸突然倒地叫不醒了":
+            await release.wait()
+        seen.append(f"end {message.text}")
+
+    dp = Dispatcher()
+    dp.update.outer_middleware(limit)
+    dp.include_router(router)
+    try:
+        for text in ("first", "second", "我爸突然倒地叫不醒了"):
+            await api.send_text(USER, text)
+        updates = [Update.model_validate(u, context={"bot": bot}) for u in api._updates]
+        tasks = []
+        for update in updates:
+            tasks.append(asyncio.create_task(dp.feed_update(bot, update)))
+            await asyncio.sleep(0.05)
+        for _ in range(200):
+            if "end 我爸突然倒地叫不醒了" in seen:
+                break
+            await asyncio.sleep(0.02)
+        # The second message waits for the first; the red flag went past both.
+        assert seen == ["start first", "start 我爸突然倒地叫不醒了", "end 我爸突然倒地叫不醒了"]
+        release.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), 10)
+        assert seen[3:] == ["end first", "start second", "end second"]
+        assert limit._chats == {}
+    finally:
+        await bot.session.close()
+        await api.stop()

@@ -23,6 +23,8 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from nlu.triage import triage
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -77,7 +79,10 @@ class EarlyAnswers(BaseRequestMiddleware):
 
 
 class InFlightLimit(BaseMiddleware):
-    """The outermost update middleware: at most `limit` updates at a time."""
+    """The outermost update middleware: at most `limit` updates at a time, and one at a
+    time per chat, in the order they came (two taps of one person no longer race
+    over their conversation state). A message with a red flag never waits: it goes
+    straight on to the safety check."""
 
     def __init__(self, limit: int, answers: EarlyAnswers) -> None:
         self.limit = limit
@@ -85,15 +90,38 @@ class InFlightLimit(BaseMiddleware):
         self.answers = answers
         self.active = 0
         self.waiting = 0
+        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if self.semaphore.locked():
-            query = event.callback_query if isinstance(event, Update) else None
-            if query is not None:
-                await self.answers.acknowledge(data["bot"], query.id)
+        assert isinstance(event, Update)
+        chat_id = _chat_of(event)
+        current = self._chats.get(chat_id) if chat_id is not None else None
+        if self.semaphore.locked() or (current is not None and current[0].locked()):
+            if event.callback_query is not None:
+                await self.answers.acknowledge(data["bot"], event.callback_query.id)
+            text = (
+                (event.message.text or event.message.caption) if event.message is not None else None
+            )
+            if text:
+                urgent: bool = await asyncio.to_thread(_red_flag, text)
+                if urgent:
+                    return await handler(event, data)
+        lock: asyncio.Lock | None = None
+        if chat_id is not None:
+            lock, users = self._chats.get(chat_id) or (asyncio.Lock(), 0)
+            self._chats[chat_id] = (lock, users + 1)
         self.waiting += 1
+        locked = False
         try:
+            if lock is not None:
+                await lock.acquire()
+                locked = True
             await self.semaphore.acquire()
+        except BaseException:
+            if lock is not None and locked:
+                lock.release()
+            self._leave(chat_id)
+            raise
         finally:
             self.waiting -= 1
         self.active += 1
@@ -102,3 +130,27 @@ class InFlightLimit(BaseMiddleware):
         finally:
             self.active -= 1
             self.semaphore.release()
+            if lock is not None:
+                lock.release()
+            self._leave(chat_id)
+
+    def _leave(self, chat_id: int | None) -> None:
+        if chat_id is None or chat_id not in self._chats:
+            return
+        lock, users = self._chats[chat_id]
+        if users <= 1:
+            del self._chats[chat_id]
+        else:
+            self._chats[chat_id] = (lock, users - 1)
+
+
+def _chat_of(update: Update) -> int | None:
+    if update.message is not None:
+        return update.message.chat.id
+    if update.callback_query is not None and update.callback_query.message is not None:
+        return update.callback_query.message.chat.id
+    return None
+
+
+def _red_flag(text: str) -> bool:
+    return triage(text).urgency in ("emergency", "possible_emergency")
