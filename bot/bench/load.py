@@ -434,7 +434,11 @@ class LoadBench:
             if self.in_process:
                 await self._start_in_process(settings)
             else:
+                # The first worker migrates and fills the calendar alone; the others
+                # start once it serves.
                 workers = self._start_workers(env)
+                await self._wait_ready(workers[:1])
+                workers += self._start_workers(env, count=self.workers - 1)
                 await self._wait_ready(workers)
             log(
                 f"workers ready after {time.monotonic() - started:.1f} s; warming up for {self.warmup:g} s …"
@@ -503,12 +507,12 @@ class LoadBench:
         await self.app.close()
         self.app = None
 
-    def _start_workers(self, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    def _start_workers(self, env: dict[str, str], count: int = 1) -> list[subprocess.Popen[bytes]]:
         jiayi = shutil.which("jiayi", path=str(Path(sys.executable).parent)) or shutil.which(
             "jiayi"
         )
         command = [jiayi] if jiayi else [sys.executable, "-m", "bot.cli"]
-        workers = []
+        workers: list[subprocess.Popen[bytes]] = []
         base = {
             **env,
             "BOT_TOKEN": BOT_TOKEN,
@@ -516,9 +520,11 @@ class LoadBench:
             "WEB_ENABLED": "false",
         }
         if self.workers == 1:
+            if count < 1:
+                return workers
             workers.append(subprocess.Popen([*command, "run"], env=base, stdin=subprocess.DEVNULL))  # noqa: S603
             return workers
-        for _ in range(self.workers):
+        for _ in range(count):
             port = _free_port()
             url = f"http://127.0.0.1:{port}"
             self.api.webhooks.append(url + "/webhook")
@@ -541,7 +547,7 @@ class LoadBench:
                     )
             if self.workers == 1 and self.api._polling > 0:
                 return
-            ready = self.workers > 1 and self.api.requests["setWebhook"] >= self.workers
+            ready = self.workers > 1 and self.api.requests["setWebhook"] >= len(workers)
             if ready and all([await _listening(url) for url in self.api.webhooks]):
                 return
             await asyncio.sleep(0.2)
