@@ -39,7 +39,7 @@ from actions.config import Settings
 from bot.sandbox.botapi import LocalBotAPI
 
 BOT_TOKEN = "100000:jiayi-load-bench"
-WEBHOOK_SECRET = "jiayi-load-bench-secret"
+WEBHOOK_SECRET = "JiayiLoadBench_0001_webhook"
 RESIDENT_BASE = 7_000_000
 DOCTOR_BASE = 6_000_000
 THINK_SECONDS = 0.6  # a resident reads the reply before the next message or tap
