@@ -7,13 +7,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -87,6 +89,42 @@ def _upgrade(url: str, revision: str) -> None:
 
 def _downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+# Names the lock that workers starting at the same time take turns on.
+STARTUP_LOCK_KEY = 0x4A49_5354  # "JIST"
+
+
+class StartupTurn:
+    """This process's turn at migrating and filling the database; `release` ends it."""
+
+    def __init__(self, engine: AsyncEngine | None = None, conn: AsyncConnection | None = None) -> None:
+        self.engine = engine
+        self.conn = conn
+
+    async def release(self) -> None:
+        if self.conn is not None:
+            try:
+                await self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": STARTUP_LOCK_KEY})
+            finally:
+                await self.conn.close()
+                self.conn = None
+        if self.engine is not None:
+            await self.engine.dispose()
+            self.engine = None
+
+
+async def startup_turn(url: str) -> StartupTurn:
+    """On PostgreSQL, waits until no other process is migrating or filling the
+    database (several workers started at once would otherwise race to create the same
+    tables and slots); elsewhere, one process owns the database and nothing waits."""
+    if not url.startswith("postgresql"):
+        return StartupTurn()
+    engine = create_async_engine(url, poolclass=NullPool)
+    conn = await engine.connect()
+    await conn.execution_options(isolation_level="AUTOCOMMIT")
+    await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": STARTUP_LOCK_KEY})
+    return StartupTurn(engine, conn)
 
 
 async def migrate(url: str, revision: str = "head") -> None:

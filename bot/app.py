@@ -28,7 +28,7 @@ from actions.catalog import load_catalog
 from actions.clock import Clock, system_clock
 from actions.community import ensure_seeded
 from actions.config import Settings
-from actions.db import create_engine, create_sessionmaker, ensure_private_dir, migrate
+from actions.db import create_engine, create_sessionmaker, ensure_private_dir, migrate, startup_turn
 from actions.holds import MemorySlotHolds, RedisSlotHolds, SlotHolds
 from actions.notify import Notifier
 from actions.sessions import ensure_sessions
@@ -41,7 +41,7 @@ from bot.middlewares import ActorMiddleware, DbSessionMiddleware, Throttle, Upda
 from bot.middlewares.inflight import EarlyAnswers, InFlightLimit, in_flight_limit
 from bot.middlewares.safety import SafetyMiddleware
 from bot.notifier import OutboxNotifier
-from bot.storage import ResilientStorage
+from bot.storage import ResilientStorage, build_isolation
 from nlu.factory import build_interpreter, start_warm_up
 from nlu.factory import warm_up as warm_up_interpreter
 from nlu.interface import Interpreter
@@ -201,6 +201,7 @@ async def build_app(
     ensure_private_dir(settings.state_dir)
     ensure_private_dir(settings.effective_nlu_cache_dir)
     url = settings.effective_database_url
+    turn = await startup_turn(url)  # workers starting together migrate and fill one at a time
     await migrate(url)
     engine = create_engine(url)
     sessionmaker = create_sessionmaker(engine)
@@ -214,6 +215,7 @@ async def build_app(
         await ensure_slots(session, start_day=today, days=settings.booking_horizon_days, tz=tz)
         await ensure_sessions(session, config=load_care_config(), start_day=today, tz=tz)
         await session.commit()
+    await turn.release()
 
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     holds: SlotHolds = RedisSlotHolds(redis) if redis is not None else MemorySlotHolds()
@@ -260,9 +262,13 @@ async def build_app(
             )
     if speech is None:
         deps.speech = build_speech(settings)
-    metrics.watch(deps=deps, dispatcher=care_loop.dispatcher if care_loop is not None else None)
+    metrics.watch(deps=deps, dispatcher=care_loop.dispatcher if care_loop is not None else None, care_loop=care_loop)
 
-    dp = Dispatcher(storage=build_storage(redis, timedelta(hours=settings.fsm_ttl_hours)), deps=deps)
+    dp = Dispatcher(
+        storage=build_storage(redis, timedelta(hours=settings.fsm_ttl_hours)),
+        events_isolation=build_isolation(redis),  # one chat's updates one at a time, across workers
+        deps=deps,
+    )
     # Bounded work: at most `limit` updates past this point (see bot/middlewares/inflight.py).
     answers = EarlyAnswers()
     bot.session.middleware(answers)

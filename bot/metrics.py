@@ -84,13 +84,15 @@ class Metrics:
 
     # ------------------------------------------------------------------ feeding
 
-    def watch(self, *, deps: Any = None, dispatcher: Any = None) -> None:
+    def watch(self, *, deps: Any = None, dispatcher: Any = None, care_loop: Any = None) -> None:
         """The objects whose own counters /metrics reads (the bot's Deps, with its
-        interpreter and speech service, and the outbox dispatcher)."""
+        interpreter and speech service, the outbox dispatcher, and the care loop)."""
         if deps is not None:
             self.watched.deps = deps
         if dispatcher is not None:
             self.watched.dispatcher = dispatcher
+        if care_loop is not None:
+            self.watched.care_loop = care_loop
 
     def parsed(self, parse: Any) -> None:
         self.nlu_parses.labels(parse.backend or "unknown").inc()
@@ -133,6 +135,7 @@ class _Watched(Collector):
     def __init__(self) -> None:
         self.deps: Any = None
         self.dispatcher: Any = None
+        self.care_loop: Any = None
 
     def describe(self) -> list[Metric]:
         return []
@@ -170,6 +173,17 @@ class _Watched(Collector):
             for name, value in sorted(stats.errors.items()):
                 errors.add_metric([name], float(value))
             yield errors
+            merged = CounterMetricFamily("jiayi_outbox_merged", "Outbox messages sent inside a digest with others for one chat")
+            merged.add_metric([], float(stats.merged))
+            yield merged
+        if self.care_loop is not None:
+            leader = GaugeMetricFamily("jiayi_leader", "Whether this worker runs the periodic jobs now (1) or not (0)")
+            leader.add_metric([], 1.0 if self.care_loop.leadership.is_leader else 0.0)
+            yield leader
+            runs = CounterMetricFamily("jiayi_periodic_runs", "Periodic job runs in this worker, by job", labels=["job"])
+            for name, value in sorted(self.care_loop.runs.items()):
+                runs.add_metric([name], float(value))
+            yield runs
 
     def _speech(self, speech: Any) -> Iterator[Metric]:
         stats = speech.pool_stats() if speech is not None and hasattr(speech, "pool_stats") else None

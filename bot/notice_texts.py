@@ -74,3 +74,36 @@ def resident_line(i18n: I18n, lang: str, resident: Resident, age: int | None) ->
         "phone": display_phone(resident.phone),
         "groups": _groups(i18n, lang, list(resident.priority_groups or [])),
     }
+
+
+# Telegram takes up to 4096 characters in a message; a digest stays below that.
+DIGEST_LIMIT = 3800
+
+
+def digest_texts(notices: list[str], limit: int = DIGEST_LIMIT) -> list[list[int]]:
+    """Splits notices into digests that each fit one message; returns the notices'
+    indexes per digest, in order."""
+    parts: list[list[int]] = []
+    size = limit + 1
+    for index, notice in enumerate(notices):
+        length = len(notice) + 16
+        if not parts or size + length > limit:
+            parts.append([])
+            size = 400  # the head and the foot
+        parts[-1].append(index)
+        size += length
+    return parts
+
+
+def digest_text(i18n: I18n, lang: str, notices: list[str], *, total: int, first: int) -> str:
+    """Several notices for one provider as one message: a head that says how many,
+    each notice whole and numbered, and how to act on them (a digest has no buttons)."""
+    t = i18n.translator(lang)
+    lines = [t("digest-head", count=str(total))]
+    for offset, notice in enumerate(notices):
+        lines.append("")
+        lines.append(t("digest-item", n=str(first + offset), total=str(total)))
+        lines.append(notice)
+    lines.append("")
+    lines.append(t("digest-foot"))
+    return "\n".join(lines)

@@ -500,6 +500,23 @@ class OutboxNotifier(CareNotices):
             queued = queued or added is not None
         return queued
 
+    async def digest(self, session: AsyncSession, chat_id: int, rows: list[Outbox]) -> list[dict[str, Any]]:
+        """Several notices waiting for one provider's (or the staff's) chat as one
+        message, in the recipient's language: each notice whole, under a numbered
+        line. Buttons only where a message carries a single notice; a very long
+        digest becomes a few messages."""
+        provider = await session.scalar(select(Provider).where(Provider.chat_id == chat_id).limit(1))
+        lang = provider.language if provider is not None else "zh"  # the centre's working language
+        notices = [(row.payload or {}).get("text", "") for row in rows]
+        payloads: list[dict[str, Any]] = []
+        for part in render.digest_texts(notices):
+            if len(part) == 1:
+                payloads.append(dict(rows[part[0]].payload or {}))
+                continue
+            text = render.digest_text(self.i18n, lang, [notices[i] for i in part], total=len(rows), first=part[0] + 1)
+            payloads.append(message(text))
+        return payloads
+
     async def delivery_failed(self, session: AsyncSession, row: Outbox, error: str) -> None:
         """A message was given up: the centre's staff are told so that someone calls."""
         if row.recipient_kind == "staff" or row.priority > 2:

@@ -7,7 +7,13 @@ A 429 waits `retry_after` and retries. Emergency alerts and call-backs are retri
 until delivered, whatever the error. Other rows are retried with back-off and given up
 only after a configurable horizon (or at once on a 403 or 400), and then the staff are
 told. A dispatcher keeps extending the lease on the rows it claimed while it sends, so
-no other instance takes them over."""
+no other instance takes them over.
+
+Several notices waiting for one provider's or the staff's chat (new bookings,
+cancellations, call-back requests for one busy family doctor) go out as one digest
+instead of one a second each, so the last is not minutes late; the digest is rendered
+by the `merge` hook the composition root gives (the texts live with the bot).
+Emergencies are never merged: each goes out on its own, first."""
 
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ from actions.clock import Clock
 from actions.models import Outbox
 from actions.residents import mark_unreachable
 from scheduler.outbox import (
+    EMERGENCY,
     LEASE,
     NEVER_GIVE_UP,
     backoff,
@@ -153,6 +160,7 @@ class SendStats:
     failed: int = 0
     skipped: int = 0
     rate_limited: int = 0  # 429s: Telegram asked to retry later
+    merged: int = 0  # rows sent inside a digest with others for the same chat
     errors: dict[str, int] = field(default_factory=dict)
 
 
@@ -166,6 +174,48 @@ def _markup(payload: dict) -> InlineKeyboardMarkup | None:  # type: ignore[type-
 
 
 GiveUpHook = Callable[[AsyncSession, Outbox, str], Awaitable[None]]
+# Renders several rows for one chat as one or more payloads (None: send them singly).
+MergeHook = Callable[[AsyncSession, int, list[Outbox]], Awaitable[list[dict[str, Any]] | None]]
+
+# Notices to a provider or the staff that may be merged into a digest.
+MERGEABLE_KINDS = frozenset(
+    {"provider_summary", "provider_cancelled", "callback_request", "followup_call", "reading_review", "followup",
+     "delivery_failed"}
+)  # fmt: skip
+MERGEABLE_RECIPIENTS = ("provider", "staff")
+# Two notices go out singly with their buttons (a second apart); from three on they merge.
+MERGE_FROM = 3
+
+
+def mergeable(row: Outbox) -> bool:
+    payload = row.payload or {}
+    return (
+        row.kind in MERGEABLE_KINDS
+        and row.recipient_kind in MERGEABLE_RECIPIENTS
+        and row.priority != EMERGENCY
+        # A picture or a voice note goes with its own message.
+        and not payload.get("photo_b64")
+        and not payload.get("voice_file_id")
+    )
+
+
+def plan_sends(rows: list[Outbox], merge_from: int = MERGE_FROM) -> list[list[Outbox]]:
+    """The claimed rows as sends, in claim order (most urgent first): each row on its
+    own, except mergeable rows for one chat when there are `merge_from` or more, which
+    become one group at the place of the first of them."""
+    groups: list[list[Outbox]] = []
+    by_chat: dict[int, list[Outbox]] = {}
+    for row in rows:
+        if mergeable(row):
+            group = by_chat.get(row.chat_id)
+            if group is not None:
+                group.append(row)
+                continue
+            group = by_chat[row.chat_id] = [row]
+            groups.append(group)
+        else:
+            groups.append([row])
+    return [part for group in groups for part in ([group] if len(group) >= merge_from else [[r] for r in group])]
 
 
 class Dispatcher:
@@ -182,6 +232,7 @@ class Dispatcher:
         batch: int = 200,
         give_up_after: timedelta = timedelta(hours=24),
         on_give_up: GiveUpHook | None = None,
+        merge: MergeHook | None = None,
     ) -> None:
         self.bot = bot
         self.sessionmaker = sessionmaker
@@ -191,6 +242,7 @@ class Dispatcher:
         self.batch = batch
         self.give_up_after = give_up_after
         self.on_give_up = on_give_up
+        self.merge = merge
         self.owner = uuid.uuid4().hex
         self.stats = SendStats()
         self._held: set[int] = set()
@@ -209,7 +261,13 @@ class Dispatcher:
             heartbeat = asyncio.create_task(self._heartbeat())
             try:
                 gate = asyncio.Semaphore(self.concurrency)
-                results = await asyncio.gather(*(self._send_gated(gate, r) for r in rows))
+                groups = plan_sends(rows) if self.merge is not None else [[r] for r in rows]
+                # One chat's messages one after another, most urgent first (the chat
+                # may take one a second anyway); chats side by side.
+                chains: dict[int, list[list[Outbox]]] = {}
+                for group in groups:
+                    chains.setdefault(group[0].chat_id, []).append(group)
+                results = await asyncio.gather(*(self._send_chain(gate, chain) for chain in chains.values()))
             finally:
                 heartbeat.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -239,9 +297,48 @@ class Dispatcher:
             await self._extend()
         return row.id in self._held
 
-    async def _send_gated(self, gate: asyncio.Semaphore, row: Outbox) -> bool:
+    async def _send_chain(self, gate: asyncio.Semaphore, chain: list[list[Outbox]]) -> int:
+        sent = 0
         async with gate:
-            return await self._send(row)
+            for group in chain:
+                sent += int(await self._send(group[0])) if len(group) == 1 else await self._send_digest(group)
+        return sent
+
+    async def _send_digest(self, rows: list[Outbox]) -> int:
+        """Several notices for one chat as one message (or a few, when long). Each row
+        keeps its own fate: sent together, or retried or given up by its own rules."""
+        chat_id = rows[0].chat_id
+        try:
+            async with self.sessionmaker() as session:
+                payloads = await self.merge(session, chat_id, rows) if self.merge is not None else None
+        except Exception:
+            log.exception("could not merge %s notices; sending them one by one", len(rows))
+            payloads = None
+        if not payloads:
+            return sum([int(await self._send(row)) for row in rows])
+        try:
+            for payload in payloads:
+                await self.limiter.acquire(chat_id)
+                if not all([await self._still_ours(row) for row in rows]):
+                    # Taken over (this worker stalled past its lease): the rows still
+                    # held go back to the queue whole; the others are another's now.
+                    self.stats.skipped += len(rows)
+                    for row in rows:
+                        if row.id in self._held:
+                            async with self.sessionmaker() as session:
+                                await mark_retry(session, row.id, due_at=self.clock(), error="taken over", count_attempt=False)
+                    return 0
+                await self.bot.send_message(chat_id, payload.get("text", ""), reply_markup=_markup(payload))
+        except Exception as exc:
+            for row in rows:
+                await self._failed(row, exc)
+            return 0
+        async with self.sessionmaker() as session:
+            for row in rows:
+                await mark_sent(session, row.id, self.clock(), owner=self.owner)
+        self.stats.sent += len(rows)
+        self.stats.merged += len(rows)
+        return len(rows)
 
     async def _give_up(self, row: Outbox, error: str) -> None:
         self.stats.failed += 1
@@ -261,7 +358,6 @@ class Dispatcher:
 
     async def _send(self, row: Outbox) -> bool:
         payload = row.payload or {}
-        critical = row.priority in NEVER_GIVE_UP
         try:
             await self.limiter.acquire(row.chat_id)
             if not await self._still_ours(row):
@@ -275,7 +371,18 @@ class Dispatcher:
             if payload.get("voice_file_id"):
                 await self.limiter.acquire(row.chat_id)
                 await self.bot.send_voice(row.chat_id, payload["voice_file_id"], caption=payload.get("voice_caption"))
-        except TelegramRetryAfter as exc:
+        except Exception as exc:
+            await self._failed(row, exc)
+            return False
+        async with self.sessionmaker() as session:
+            await mark_sent(session, row.id, self.clock(), owner=self.owner)
+        self.stats.sent += 1
+        return True
+
+    async def _failed(self, row: Outbox, exc: Exception) -> None:
+        """What becomes of a row whose send failed with `exc`."""
+        critical = row.priority in NEVER_GIVE_UP
+        if isinstance(exc, TelegramRetryAfter):
             self.limiter.pause(exc.retry_after)
             self.stats.retried += 1
             self.stats.rate_limited += 1
@@ -283,8 +390,7 @@ class Dispatcher:
                 await mark_retry(
                     session, row.id, due_at=self.clock(), error=f"429 retry after {exc.retry_after}", count_attempt=False
                 )
-            return False
-        except TelegramForbiddenError as exc:
+        elif isinstance(exc, TelegramForbiddenError):
             log.info("recipient unreachable: outbox row %s (%s)", row.id, row.kind)
             if row.recipient_kind == "resident":
                 async with self.sessionmaker() as session:
@@ -293,23 +399,16 @@ class Dispatcher:
                 await self._retry_later(row, f"403 {exc.message}")
             else:
                 await self._give_up(row, f"403 {exc.message}")
-            return False
-        except TelegramBadRequest as exc:
+        elif isinstance(exc, TelegramBadRequest):
             log.warning("outbox row %s refused by Telegram: %s", row.id, exc.message)
             if critical:
                 await self._retry_later(row, f"400 {exc.message}")
             else:
                 await self._give_up(row, f"400 {exc.message}")
-            return False
-        except Exception as exc:  # network trouble and the like: back off and retry
+        else:  # network trouble and the like: back off and retry
             self.stats.errors[type(exc).__name__] = self.stats.errors.get(type(exc).__name__, 0) + 1
             log.warning("outbox row %s not sent (attempt %s): %s", row.id, row.attempts, type(exc).__name__)
             if not critical and self.clock() - row.created_at >= self.give_up_after:
                 await self._give_up(row, repr(exc))
             else:
                 await self._retry_later(row, repr(exc))
-            return False
-        async with self.sessionmaker() as session:
-            await mark_sent(session, row.id, self.clock(), owner=self.owner)
-        self.stats.sent += 1
-        return True

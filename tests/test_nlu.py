@@ -135,6 +135,19 @@ def test_the_development_sets_file_is_generated_from_them() -> None:
         ("笑死我了 我孙子说我量血压的样子像个老干部", "routine", None),
         ("助浴 我爸中风后遗症 右边身子不能动", "routine", None),
         ("this queue is killing me", "routine", None),
+        # Cantonese, farewells, a child struggling to breathe.
+        ("我真系唔想活啦", "emergency", "suicide"),
+        ("mum messaged 'sorry for everything' and her phone is off now", "emergency", "suicide"),
+        ("thank you for everything doctor, I won't need the visits any more", "emergency", "suicide"),
+        ("BB仔喘得好犀利，鼻翼一直扇", "emergency", "infant"),
+        ("心口痛 右手也麻", "emergency", "chest_pain"),
+        ("打咗疫苗之后嘴唇肿咗 呼吸好困难", "emergency", "anaphylaxis"),
+        # Questions, detectors and the resident's own "no need for 120".
+        ("脑梗有什么先兆，想了解一下", "routine", None),
+        ("what are the warning signs of a stroke?", "routine", None),
+        ("燃气报警器响了一下又好了，物业说是电池没电", "routine", None),
+        ("不是急事，不用打120，想问一下药怎么吃", "routine", None),
+        ("thanks for everything, I'm done with my questions", "routine", None),
         # Not certain: ask.
         ("胸口有点疼", "possible_emergency", "chest_pain"),
     ],

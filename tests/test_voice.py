@@ -280,7 +280,7 @@ def _crash_always() -> None:
 
 
 def _pool(**overrides: object) -> SpeechPool:
-    options: dict = {"workers": 1, "queue_limit": 4, "timeout": 20.0, "languages": ()}  # type: ignore[type-arg]
+    options: dict = {"workers": 1, "queue_limit": 4, "timeout": 90.0, "languages": ()}  # type: ignore[type-arg]
     options.update(overrides)
     return SpeechPool(Settings(_env_file=None), **options)  # type: ignore[call-arg, arg-type]
 

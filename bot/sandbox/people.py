@@ -189,7 +189,7 @@ class People:
     def since(self, position: int, chat_id: int | None = None) -> list[Sent]:
         return [s for s in self.sent_log[position:] if chat_id is None or s.chat_id == chat_id]
 
-    async def wait_idle(self, timeout: float = 10.0, quiet: float = 0.05) -> None:
+    async def wait_idle(self, timeout: float = 60.0, quiet: float = 0.05) -> None:
         """Returns once the bot has fetched and confirmed every injected update and has
         been quiet (nothing in flight but its long poll) for `quiet` seconds."""
         deadline = time.monotonic() + timeout

@@ -84,3 +84,6 @@ recipient-contact = emergency contact
 recipient-resident = resident
 recipient-staff = staff
 delivery-failed-staff = ⚠️ A message could not be delivered (#{ $id }, { $kind }: { $error }). Resident: { $name }, phone { $phone }. Please contact them.
+digest-head = 📋 { $count } new notices for you, most urgent first:
+digest-item = ── { $n }/{ $total } ──
+digest-foot = Several notices come together without buttons. To accept, decline or mark them done: send /agenda, or /web for your workbench.

@@ -84,3 +84,6 @@ recipient-contact = 紧急联系人
 recipient-resident = 居民
 recipient-staff = 工作人员
 delivery-failed-staff = ⚠️ 一条消息没能送达（#{ $id }，{ $kind }：{ $error }）。居民：{ $name }，电话 { $phone }。请联系对方。
+digest-head = 📋 您有 { $count } 条新通知，紧急的在前：
+digest-item = ── 第 { $n }/{ $total } 条 ──
+digest-foot = 多条通知合并发送，不带按钮。如需接受、婉拒或标记完成：发送 /agenda，或发送 /web 打开工作台。
