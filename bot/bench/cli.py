@@ -31,7 +31,9 @@ def register(
     load.add_argument(
         "--grace", type=float, default=30.0, help="seconds to wait for late replies and notices"
     )
-    load.add_argument("--in-process", action="store_true", help="run the one worker inside the bench's process")
+    load.add_argument(
+        "--in-process", action="store_true", help="run the one worker inside the bench's process"
+    )
     load.add_argument("--json", action="store_true", help="print only the JSON line")
     load.set_defaults(handler=cmd_bench_load)
 
