@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # Updates a person may send: messages and button taps per minute.
     user_messages_per_minute: int = 20
     user_taps_per_minute: int = 40
+    # Updates worked on at once by one process; the rest wait their turn (slower, never
+    # failed). 0: sized to the database connection pool.
+    updates_in_flight: int = 0
     # Conversation state (what a person was in the middle of) is forgotten after this.
     fsm_ttl_hours: int = 24
     # History past its purpose is deleted: finished bookings, ratings, requests,

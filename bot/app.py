@@ -5,6 +5,7 @@ here lives at module level."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from bot.handlers import build_routers
 from bot.i18n import I18n
 from bot.metrics import Metrics, ReplyCounter, UpdateMetrics
 from bot.middlewares import ActorMiddleware, DbSessionMiddleware, Throttle, UpdateGuard
+from bot.middlewares.inflight import EarlyAnswers, InFlightLimit, in_flight_limit
 from bot.middlewares.safety import SafetyMiddleware
 from bot.notifier import OutboxNotifier
 from bot.storage import ResilientStorage, build_isolation
@@ -98,6 +100,10 @@ class App:
         if self.deps.speech is not None:
             # Load the speech model now rather than on an elderly resident's first note.
             await self.deps.speech.warm_up()
+        # The models, word lists and recognisers loaded so far live as long as the
+        # process: keep them out of the garbage collector's full passes, which would
+        # otherwise walk them all (hundreds of milliseconds with the loop stopped).
+        gc.freeze()
 
     async def close(self) -> None:
         if self.care_loop is not None:
@@ -263,6 +269,10 @@ async def build_app(
         events_isolation=build_isolation(redis),  # one chat's updates one at a time, across workers
         deps=deps,
     )
+    # Bounded work: at most `limit` updates past this point (see bot/middlewares/inflight.py).
+    answers = EarlyAnswers()
+    bot.session.middleware(answers)
+    dp.update.outer_middleware(InFlightLimit(in_flight_limit(settings.updates_in_flight, engine), answers))
     dp.update.outer_middleware(UpdateMetrics(metrics))
     group_chats = {c for c in (settings.duty_chat_id, *settings.staff_telegram_ids) if c is not None and c < 0}
     dp.update.outer_middleware(UpdateGuard(group_chats))

@@ -143,6 +143,7 @@ async def start_web_beside(app, settings: Settings):  # type: ignore[no-untyped-
 
 async def _run_polling(settings: Settings) -> int:
     from bot.app import build_app, set_commands
+    from bot.middlewares.inflight import POLLING_BACKLOG
 
     app = await build_app(settings)
     web_runner = None
@@ -151,7 +152,9 @@ async def _run_polling(settings: Settings) -> int:
         await app.start_background()
         web_runner = await start_web_beside(app, settings)
         await app.bot.delete_webhook(drop_pending_updates=False)
-        await app.dp.start_polling(app.bot)
+        # Updates fetched but not yet started are bounded too: past this many, polling
+        # waits, and the rest stay with Telegram (see bot/middlewares/inflight.py).
+        await app.dp.start_polling(app.bot, tasks_concurrency_limit=POLLING_BACKLOG)
     finally:
         if web_runner is not None:
             await web_runner.cleanup()

@@ -214,7 +214,11 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
     only bounded windows around time words, so any input is answered quickly."""
     if not text or now.tzinfo is None:
         return None
-    for window in time_windows(_normalise(display_text(text[:2000]))):
+    normalised = _normalise(display_text(text[:2000]))
+    common = common_expression(normalised, now)
+    if common is not None:
+        return common
+    for window in time_windows(normalised):
         found = _resolve_window(window, now)
         if found is not None:
             return found
@@ -260,3 +264,72 @@ def _resolve_window(text: str, now: datetime) -> TimeWindow | None:
         monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), now.tzinfo)
         return TimeWindow(now, monday + timedelta(days=7))
     return _part_of_day_alone(_GREETING.sub(" ", text), now)
+
+
+# The expressions most requests use ("明天上午", "tomorrow morning", "周三下午") are
+# read directly: the recogniser takes tens of milliseconds for them, this a few
+# microseconds. Anything else near a time (digits, numerals, "下周", "this", a second
+# day) goes to the recogniser. tests/test_timeparse_fast.py checks that both agree.
+_DAY_WORD = re.compile(
+    r"大后天|后天|明天|今天|(?:周|星期)[一二三四五六日天]|\b(?:the )?day after tomorrow\b|\btomorrow\b|\btoday\b|"
+    r"\b(?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
+    re.I,
+)
+_PART_WORD = re.compile(r"上午|下午|中午|晚上|\b(?:in the |at )?(?:morning|afternoon|noon|evening|lunch ?time)\b", re.I)
+# Words that make a day something else: past, recurring, a start or a limit.
+_NOT_SIMPLE = re.compile(
+    r"\b(last|past|ago|since|born|every|each|weekly|daily|starting|starts?|from|until|till|before|after|by|per|was|"
+    r"were|did|had|been|except|not|no|instead)\b|上个|上周|以来|开始|起|每|下个|这个|以前|之前|以后|之后|那|过|不|别|除了|或",
+    re.I,
+)
+_NUMERAL = re.compile(r"[0-9零〇一二三四五六七八九十两半几]")
+_ZH_WEEKDAY = "一二三四五六日"
+_EN_WEEKDAY = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
+
+
+def _day_offset(word: str, now: datetime) -> int | None:
+    word = word.lower().removeprefix("on ").removeprefix("the ")
+    fixed = {"今天": 0, "明天": 1, "后天": 2, "大后天": 3, "today": 0, "tomorrow": 1, "day after tomorrow": 2}
+    if word in fixed:
+        return fixed[word]
+    if word[0] in "周星":
+        weekday = _ZH_WEEKDAY.index(word[-1].replace("天", "日"))
+    else:
+        weekday = _EN_WEEKDAY.index(word[: -len("day")])
+    ahead = (weekday - now.weekday()) % 7
+    # The same weekday as today is read differently by the two languages' models.
+    return ahead or None
+
+
+def _part_code(word: str) -> str:
+    lowered = word.lower()
+    for code, pattern in _PART_WORDS:
+        if pattern.search(lowered):
+            return code
+    return "MO"
+
+
+def common_expression(text: str, now: datetime) -> TimeWindow | None:
+    """One day word ("明天", "周三", "tomorrow") with at most one part of the day and no
+    other time words, or None when the text needs the recogniser."""
+    days = list(_DAY_WORD.finditer(text))
+    parts = list(_PART_WORD.finditer(text))
+    if len(days) != 1 or len(parts) > 1:
+        return None
+    if _AMBIGUOUS.search(text) or _THIS_WEEK.search(text) or _GREETING.search(text):
+        return None
+    rest = text
+    for match in sorted([*days, *parts], key=lambda m: -m.start()):
+        rest = rest[: match.start()] + " " + rest[match.end() :]
+    if _TIME_WORD.search(rest) or _NUMERAL.search(rest) or _NOT_SIMPLE.search(rest):
+        return None
+    offset = _day_offset(days[0].group(0), now)
+    if offset is None:
+        return None
+    day = now.date() + timedelta(days=offset)
+    tz = now.tzinfo
+    if parts:
+        lo, hi = PART_OF_DAY[_part_code(parts[0].group(0))]
+        return TimeWindow(datetime.combine(day, lo, tz), datetime.combine(day, hi, tz))
+    start = datetime.combine(day, time(0), tz)
+    return TimeWindow(start, start + timedelta(days=1))

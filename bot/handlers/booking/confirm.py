@@ -170,6 +170,7 @@ def build_router() -> Router:
         # The state is left first so that a second tap on the same button finds nothing
         # to confirm; the domain is idempotent for a same-slot double booking anyway.
         await state.set_state(None)
+        resident_id = resident.id
         try:
             subject = await booking_subject(session, resident, data)
             if data.get("mode") == "resched":
@@ -206,6 +207,10 @@ def build_router() -> Router:
             await message.answer(t("family-not-linked"), reply_markup=main_menu(t))
             return
         except SlotUnavailable:
+            # The failed transaction was rolled back, which expires every loaded row:
+            # the resident is read again before anything of theirs is used (an expired
+            # attribute would otherwise be loaded lazily, which async sessions cannot).
+            await session.refresh(resident)
             await state.set_state(Booking.choosing_slot)
             full = not await seats_left(session, offer["slot_id"])
             wait = [[(t("btn-waitlist-slot"), WaitlistJoin(slot_id=offer["slot_id"]).pack())]] if full else None
@@ -213,7 +218,7 @@ def build_router() -> Router:
             await offer_slots(message, state, session, resident, deps, t)  # type: ignore[arg-type]
             return
         finally:
-            await deps.holds.release(offer["slot_id"], resident.id)
+            await deps.holds.release(offer["slot_id"], resident_id)
         lang = resident.language
         service = deps.catalog.get(booking.service_code)
         when = format_when(deps.i18n, lang, booking.starts_at, deps.tz)
