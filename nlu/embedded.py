@@ -27,7 +27,7 @@ from sklearn.pipeline import FeatureUnion
 
 from actions.catalog import CATALOG_PATH
 from nlu.decide import SERVICE_INTENTS, Signals, decide
-from nlu.features import build_features
+from nlu.features import build_features, sentence_encoder
 from nlu.interface import Parse
 from nlu.keywords import junk
 from nlu.normalise import normalise
@@ -147,6 +147,7 @@ class EmbeddedInterpreter:
                 try:
                     self.on_stage("loading the model")
                     self._models = joblib.load(path)
+                    sentence_encoder()  # now, not on the first residents' messages
                     return self._models  # type: ignore[return-value]
                 except Exception:  # a cache written by something else: train again
                     log.warning("cached NLU model unreadable, training again")

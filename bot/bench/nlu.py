@@ -49,9 +49,9 @@ def main(args: argparse.Namespace) -> int:
         cold = time.monotonic() - started
         warm_up()
         # A restart: the model comes from the cache, the sentence encoder from its wheel.
-        from nlu.features import sentence_encoder
+        from nlu.features import forget_sentence_encoder
 
-        sentence_encoder.cache_clear()
+        forget_sentence_encoder()
         started = time.monotonic()
         again = EmbeddedInterpreter(Path(tmp))
         again.load_or_train()
