@@ -89,7 +89,7 @@ def _private(update_id: int, *, chat: int, sender: int, text: str) -> dict[str, 
     return {"update_id": update_id, "message": message}
 
 
-async def _wait_for_port(port: int, process: asyncio.subprocess.Process, timeout: float = 120) -> None:
+async def _wait_for_port(port: int, process: asyncio.subprocess.Process, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.returncode is not None:
