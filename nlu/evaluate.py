@@ -36,6 +36,8 @@ SETS = {
     "dev_e": EVAL_DIR / "dev_e.jsonl",
     "dev_g": EVAL_DIR / "dev_g.jsonl",
     "dev_i": EVAL_DIR / "dev_i.jsonl",
+    "dev_j": EVAL_DIR / "dev_j.jsonl",
+    "dev_k": EVAL_DIR / "dev_k.jsonl",
     "blind_c": EVAL_DIR / "blind_c.jsonl",
     "blind_d": EVAL_DIR / "blind_d.jsonl",
     "blind_f": EVAL_DIR / "blind_f.jsonl",
