@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from actions.clock import Clock
+from actions.family import hold_link, record_proxy_booking
 from actions.models import Booking, Provider, Resident, ServiceRequest, Slot
 from actions.notify import Notifier
 from actions.waitlist import seat_freed
@@ -244,13 +245,17 @@ async def book(
 
 
 async def _owned_changeable(
-    session: AsyncSession, resident_id: int, booking_id: int, clock: Clock
+    session: AsyncSession, resident_id: int, booking_id: int, clock: Clock, *, by_member_id: int | None = None
 ) -> Booking:
+    """`by_member_id`: a family member changes the resident's booking (亲情账户); their
+    active link is checked, and held, in this same transaction (NotLinked otherwise)."""
     booking = await session.get(Booking, booking_id, populate_existing=True)
     if booking is None:
         raise BookingNotFound(booking_id)
     if booking.resident_id != resident_id:
         raise NotYourBooking(booking_id)
+    if by_member_id is not None and by_member_id != resident_id:
+        await hold_link(session, elder_id=resident_id, member_id=by_member_id)
     if booking.status not in ACTIVE or booking.starts_at <= clock():
         raise BookingNotChangeable(booking_id)
     return booking
@@ -265,8 +270,11 @@ async def cancel(
     notifier: Notifier | None = None,
     resident_deleted: bool = False,
     commit: bool = True,
+    by_member_id: int | None = None,
 ) -> Booking:
-    booking = await _owned_changeable(session, resident_id, booking_id, clock)
+    """`by_member_id`: the linked family member who cancels for the resident; the
+    resident and the provider are told so."""
+    booking = await _owned_changeable(session, resident_id, booking_id, clock, by_member_id=by_member_id)
     # The status moves only if it is still active: two cancels free one seat.
     result = await session.execute(
         update(Booking)
@@ -279,7 +287,9 @@ async def cancel(
         raise BookingNotChangeable(booking_id)
     await _free_seat(session, booking.slot_id)
     if notifier is not None:
-        await notifier.booking_cancelled(session, booking_id, resident_deleted=resident_deleted)
+        await notifier.booking_cancelled(
+            session, booking_id, resident_deleted=resident_deleted, by_member_id=by_member_id
+        )
     # The first in line for this slot gets the seat on hold, in this same transaction.
     await seat_freed(session, kind="slot", target_id=booking.slot_id, clock=clock, notifier=notifier)
     if not commit:
@@ -332,17 +342,21 @@ async def reschedule(
     new_slot_id: int,
     clock: Clock,
     notifier: Notifier | None = None,
+    by_member_id: int | None = None,
 ) -> Booking:
-    """Moves a booking to another slot in one transaction: either both happen or neither."""
-    old = await _owned_changeable(session, resident_id, booking_id, clock)
+    """Moves a booking to another slot in one transaction: either both happen or neither.
+    `by_member_id`: the linked family member who moves it for the resident."""
+    old = await _owned_changeable(session, resident_id, booking_id, clock, by_member_id=by_member_id)
     if old.slot_id == new_slot_id:
         return old
     try:
         new = await move_booking(
             session, resident_id=resident_id, booking_id=booking_id, new_slot_id=new_slot_id, clock=clock
         )
+        if by_member_id is not None and by_member_id != resident_id:
+            await record_proxy_booking(session, booking_id=new.id, member_id=by_member_id, clock=clock)
         if notifier is not None:
-            await notifier.booking_rescheduled(session, booking_id, new.id)
+            await notifier.booking_rescheduled(session, booking_id, new.id, by_member_id=by_member_id)
         await seat_freed(session, kind="slot", target_id=old.slot_id, clock=clock, notifier=notifier)
         await session.commit()
     except BaseException:

@@ -172,6 +172,33 @@ async def active_link(session: AsyncSession, *, elder_id: int, member_id: int) -
     )
 
 
+async def hold_link(session: AsyncSession, *, elder_id: int, member_id: int) -> FamilyLink:
+    """In the caller's transaction: the active link a family member acts through,
+    locked on PostgreSQL so that a revocation arriving at the same moment waits for
+    this change and then ends the link (SQLite already runs one writer at a time).
+    NotLinked when there is none."""
+    query = select(FamilyLink).where(
+        FamilyLink.elder_id == elder_id, FamilyLink.member_id == member_id, FamilyLink.status == "active"
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    link = await session.scalar(query)
+    if link is None:
+        raise NotLinked(elder_id)
+    return link
+
+
+async def was_linked(session: AsyncSession, *, elder_id: int, member_id: int) -> bool:
+    """Whether these two were ever linked (a link since ended), to tell a revoked link
+    from someone who never had one."""
+    found = await session.scalar(
+        select(FamilyLink.id)
+        .where(FamilyLink.elder_id == elder_id, FamilyLink.member_id == member_id, FamilyLink.status == "revoked")
+        .limit(1)
+    )
+    return found is not None
+
+
 async def elders_of(session: AsyncSession, member_id: int) -> list[FamilyLink]:
     """The active links where this person is the family member, oldest first."""
     return list(

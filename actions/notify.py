@@ -18,11 +18,15 @@ class Notifier(Protocol):
     async def booking_created(self, session: AsyncSession, booking_id: int) -> None: ...
 
     async def booking_cancelled(
-        self, session: AsyncSession, booking_id: int, *, resident_deleted: bool = False
-    ) -> None: ...
+        self, session: AsyncSession, booking_id: int, *, resident_deleted: bool = False,
+        by_member_id: int | None = None,
+    ) -> None:
+        """`by_member_id`: a linked family member cancelled it; the resident is told
+        who did, and the provider that a family member did."""
+        ...
 
     async def booking_rescheduled(
-        self, session: AsyncSession, old_booking_id: int, new_booking_id: int
+        self, session: AsyncSession, old_booking_id: int, new_booking_id: int, *, by_member_id: int | None = None
     ) -> None: ...
 
     async def booking_accepted(self, session: AsyncSession, booking: Any) -> None: ...

@@ -275,6 +275,32 @@ class CareNotices:
             dedupe_key=f"proxy:{booking_id}", resident_id=elder.id, booking_id=booking_id,
         )  # fmt: skip
 
+    async def proxy_changed(
+        self, session: AsyncSession, booking_id: int, member: Any, *, old_booking_id: int | None = None
+    ) -> None:
+        """A family member cancelled the resident's booking (or, with `old_booking_id`,
+        moved it to `booking_id`): the resident is told in their language who did it
+        and which booking."""
+        booking = await get_booking(session, booking_id)
+        old = await get_booking(session, old_booking_id) if old_booking_id is not None else None
+        if booking is None:
+            return
+        elder = booking.resident
+        lang = elder.language
+        names = {
+            "member": member.name or "", "service": self.catalog.get(booking.service_code).name(lang),
+            "when": format_when(self.i18n, lang, booking.starts_at, self.tz), "provider": provider_name(booking.provider, lang),
+        }  # fmt: skip
+        if old is None:
+            key, text = f"proxy_cancelled:{booking_id}", self.i18n.t(lang, "family-proxy-cancelled", **names)
+        else:
+            old_when = format_when(self.i18n, lang, old.starts_at, self.tz)
+            key, text = f"proxy_moved:{booking_id}", self.i18n.t(lang, "family-proxy-rescheduled", old_when=old_when, **names)
+        await self._queue(
+            session, kind="booking_update", chat_id=elder.chat_id, recipient_kind="resident", text=text,
+            dedupe_key=key, resident_id=elder.id, booking_id=booking_id,
+        )  # fmt: skip
+
     async def family_linked(self, session: AsyncSession, link: Any) -> None:
         member, elder = link.member, link.elder
         lang = member.language

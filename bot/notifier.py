@@ -113,14 +113,18 @@ class OutboxNotifier(CareNotices):
     # ------------------------------------------------------------------ bookings
 
     async def _provider_notice(
-        self, session: AsyncSession, booking_id: int, kind: str, headline_key: str, *, resident_deleted: bool = False, **args: str
-    ) -> None:
+        self, session: AsyncSession, booking_id: int, kind: str, headline_key: str, *, resident_deleted: bool = False,
+        by_member: Resident | None = None, **args: str,
+    ) -> None:  # fmt: skip
         summary = await booking_summary(session, booking_id, tz=self.tz, clock=self.clock)
         provider = await session.get(Provider, summary.provider_id)
         if summary.provider_chat_id is None or provider is None or not provider.active:
             return
         lang = summary.provider_language
         headline = self.i18n.t(lang, headline_key, id=str(booking_id), **args)
+        if by_member is not None:
+            # Changed through 亲情账户: the provider knows the resident did not do it themself.
+            headline += "\n" + self.i18n.t(lang, "summary-by-family", member=by_member.name or "")
         if resident_deleted:
             # The resident asked for their data to be deleted: which visit, not who.
             text = self.i18n.t(
@@ -187,27 +191,40 @@ class OutboxNotifier(CareNotices):
         await self._provider_notice(session, booking_id, "provider_summary", "summary-new")
         await self._reminders(session, booking_id)
 
-    async def booking_cancelled(self, session: AsyncSession, booking_id: int, *, resident_deleted: bool = False) -> None:
+    async def booking_cancelled(
+        self, session: AsyncSession, booking_id: int, *, resident_deleted: bool = False, by_member_id: int | None = None
+    ) -> None:
         await retract(session, booking_id=booking_id, kinds=REMINDER_KINDS)
+        member = await session.get(Resident, by_member_id) if by_member_id is not None else None
         await self._provider_notice(
-            session, booking_id, "provider_cancelled", "summary-cancelled", resident_deleted=resident_deleted
-        )
+            session, booking_id, "provider_cancelled", "summary-cancelled", resident_deleted=resident_deleted,
+            by_member=member,
+        )  # fmt: skip
+        if member is not None:
+            await self.proxy_changed(session, booking_id, member)
 
-    async def booking_rescheduled(self, session: AsyncSession, old_booking_id: int, new_booking_id: int) -> None:
+    async def booking_rescheduled(
+        self, session: AsyncSession, old_booking_id: int, new_booking_id: int, *, by_member_id: int | None = None
+    ) -> None:
         await retract(session, booking_id=old_booking_id, kinds=REMINDER_KINDS)
+        member = await session.get(Resident, by_member_id) if by_member_id is not None else None
         old = await get_booking(session, old_booking_id)
         new = await get_booking(session, new_booking_id)
         if old is not None and new is not None and old.provider_id != new.provider_id:
-            await self._provider_notice(session, old_booking_id, "provider_cancelled", "summary-cancelled")
+            await self._provider_notice(
+                session, old_booking_id, "provider_cancelled", "summary-cancelled", by_member=member
+            )
         if old is not None and new is not None and old.provider_id == new.provider_id:
             provider = new.provider
             old_when = format_when(self.i18n, provider.language, old.starts_at, self.tz)
             await self._provider_notice(
-                session, new_booking_id, "provider_summary", "summary-rescheduled", old_when=old_when
+                session, new_booking_id, "provider_summary", "summary-rescheduled", old_when=old_when, by_member=member
             )
         else:
-            await self._provider_notice(session, new_booking_id, "provider_summary", "summary-new")
+            await self._provider_notice(session, new_booking_id, "provider_summary", "summary-new", by_member=member)
         await self._reminders(session, new_booking_id)
+        if member is not None:
+            await self.proxy_changed(session, new_booking_id, member, old_booking_id=old_booking_id)
 
     # ------------------------------------------------------------------ care
 

@@ -7,7 +7,8 @@ Flows (see README, "Conversation flows"):
   Contract:   choosing_doctor -> confirming
   Booking:    choosing_service -> choosing_day [-> picking_date] -> choosing_part_of_day
               -> choosing_modality [-> giving_address] -> choosing_slot -> confirming
-  Rescheduling reuses Booking.choosing_slot / confirming with the booking to move in data.
+  Rescheduling reuses Booking.choosing_slot / confirming with the booking to move in data
+  (and `for_id` when a family member moves a linked resident's booking).
   ManagingBookings: confirming_cancel
   Privacy: confirming_delete
   Voice: confirming_transcript

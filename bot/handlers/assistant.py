@@ -19,7 +19,7 @@ from bot.emergency import ask_if_emergency
 from bot.handlers.booking.flow import MAX_TEXT, advance, merge_parse, offer_slots, start_booking
 from bot.handlers.common import language_keyboard
 from bot.handlers.contract import offer_doctors
-from bot.handlers.manage import show_bookings
+from bot.handlers.manage import manage_by_words
 from bot.handlers.readings import report_reading
 from bot.handlers.safety import ask_for_callback, raise_emergency
 from bot.i18n import Translate
@@ -166,7 +166,9 @@ async def dispatch_intent(
         )
         return
     if intent in ("list_bookings", "cancel_booking", "reschedule_booking"):
-        await show_bookings(message, session, resident, deps, t)
+        # "帮我妈取消明天的预约": a linked family member's booking is picked when the words
+        # pick one; otherwise the list, with theirs labelled.
+        await manage_by_words(message, parse, state, session, resident, deps, t)
         return
     if intent == "sign_family_doctor":
         await offer_doctors(message, state, session, resident, deps, t)

@@ -12,15 +12,18 @@ from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.booking import (
+    BookingNotChangeable,
+    BookingNotFound,
+    NotYourBooking,
     SlotUnavailable,
     TooManyBookings,
     book,
     mark_request_booked,
-    reschedule,
     same_service_booking,
 )
 from actions.care_plans import attach_booking
 from actions.family import NotLinked, record_proxy_booking
+from actions.family_bookings import reschedule_as
 from actions.models import Resident
 from actions.slots import seats_left
 from bot.callbacks import (
@@ -174,14 +177,13 @@ def build_router() -> Router:
         try:
             subject = await booking_subject(session, resident, data)
             if data.get("mode") == "resched":
-                booking = await reschedule(
-                    session,
-                    resident_id=resident.id,
-                    booking_id=data["booking_id"],
-                    new_slot_id=offer["slot_id"],
-                    clock=deps.clock,
-                    notifier=deps.notifier,
-                )
+                # The resident's own booking, or a linked family member's: checked again here.
+                booking = (
+                    await reschedule_as(
+                        session, actor_id=resident.id, booking_id=data["booking_id"], new_slot_id=offer["slot_id"],
+                        clock=deps.clock, notifier=deps.notifier,
+                    )
+                ).booking  # fmt: skip
             else:
                 booking = await book(
                     session,
@@ -204,7 +206,17 @@ def build_router() -> Router:
             return
         except NotLinked:
             await state.clear()
-            await message.answer(t("family-not-linked"), reply_markup=main_menu(t))
+            ended = "family-link-ended-booking" if data.get("mode") == "resched" else "family-not-linked"
+            await message.answer(t(ended), reply_markup=main_menu(t))
+            return
+        except NotYourBooking:
+            await state.clear()
+            log.warning("refused reschedule: user=%s booking=%s", query.from_user.id, data.get("booking_id"))
+            await message.answer(t("not-yours"), reply_markup=main_menu(t))
+            return
+        except (BookingNotFound, BookingNotChangeable):
+            await state.clear()
+            await message.answer(t("booking-not-changeable"), reply_markup=main_menu(t))
             return
         except SlotUnavailable:
             # The failed transaction was rolled back, which expires every loaded row:
@@ -225,10 +237,10 @@ def build_router() -> Router:
         provider = offer["provider_zh"] if lang == "zh" else offer["provider_en"]
         await state.clear()
         if data.get("mode") == "resched":
-            await message.answer(
-                t("rescheduled", service=service.name(lang), when=when, provider=provider),
-                reply_markup=main_menu(t),
-            )
+            text = t("rescheduled", service=service.name(lang), when=when, provider=provider)
+            if subject.id != resident.id:
+                text = t("family-readback-for", name=subject.name or "") + "\n" + text
+            await message.answer(text, reply_markup=main_menu(t))
             return
         if data.get("request_id"):
             await mark_request_booked(

@@ -135,6 +135,8 @@ family-need-profile = Please send /start and fill in your own profile first.
 family-booking-for = 👪 Booking for { $name }.
 family-readback-for = For: { $name }
 family-proxy-booked = Your family member { $member } booked for you: { $service }, { $when }, { $provider }.
+family-proxy-cancelled = Your family member { $member } cancelled your booking: { $service }, { $when }, { $provider }.
+family-proxy-rescheduled = Your family member { $member } moved your booking: { $service }, from { $old_when } to { $when }, { $provider }.
 family-who = For whom?
 family-reminder =
     ⏰ Reminder: { $name } has an appointment { $when_label }

@@ -1,6 +1,7 @@
 summary-new = 🆕 New booking #{ $id }
 summary-cancelled = ❌ Booking cancelled #{ $id }
 summary-rescheduled = 🔄 Booking moved #{ $id } (was { $old_when })
+summary-by-family = 👪 Done by a family member, { $member } (family account)
 summary-body =
     Resident: { $name }{ $age }
     Priority groups: { $groups }

@@ -135,6 +135,8 @@ family-need-profile = 请先发 /start 填好自己的资料，再使用亲情�
 family-booking-for = 👪 为 { $name } 预约。
 family-readback-for = 为：{ $name }
 family-proxy-booked = 您的家人 { $member } 为您预约了：{ $service }，{ $when }，{ $provider }。
+family-proxy-cancelled = 您的家人 { $member } 取消了您的预约：{ $service }，{ $when }，{ $provider }。
+family-proxy-rescheduled = 您的家人 { $member } 把您的预约改了时间：{ $service }，原来 { $old_when }，现在 { $when }，{ $provider }。
 family-who = 替哪位家人？
 family-reminder =
     ⏰ 提醒：{ $when_label }{ $name }有预约

@@ -1,6 +1,7 @@
 summary-new = 🆕 新预约 #{ $id }
 summary-cancelled = ❌ 预约已取消 #{ $id }
 summary-rescheduled = 🔄 预约改了时间 #{ $id }（原来 { $old_when }）
+summary-by-family = 👪 由家属 { $member } 代为操作（亲情账户）
 summary-body =
     居民：{ $name }{ $age }
     重点人群：{ $groups }
