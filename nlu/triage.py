@@ -38,7 +38,11 @@ _CLAUSE_BREAK = re.compile(
 )
 # Softer breaks for what a clause is about (past or now): typed Chinese often
 # separates clauses by spaces alone ("以前中风过 现在想约康复").
-_SOFT_BREAK = re.compile(r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])")
+_SOFT_BREAK = re.compile(
+    r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])"
+    # "... last year so now we'd like ...": what follows is about now.
+    r"|\s+(?=(?:so|and) now\b|so (?:we|i|she|he)(?:'d|'re|'ll| would| want| need)\b)"
+)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _INNER_NEGATION = re.compile(r"(不|没有?|无)(太|怎么|再|有|觉得)?(疼|痛|闷|紧|压|歪|斜|肿|出汗|冒汗|麻|紫|青)|\b(no|not|never|without)\b|n't\b")
 
