@@ -13,8 +13,8 @@ every backend answers the same way for the same signals:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from nlu.beneficiary import beneficiary
 from nlu.interface import Parse
@@ -29,7 +29,16 @@ SERVICE_INTENTS = frozenset(
 WHEN_INTENTS = frozenset({"book_service", "cancel_booking", "reschedule_booking", "list_bookings", "inform", "contact_doctor"})
 FRAGMENT_INTENTS = frozenset({"greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope", "inform"})
 READING_INTENTS = frozenset({"report_reading", "inform", "out_of_scope", "greet", "thanks", "affirm", "deny", "goodbye"})
-_NEW_TIME = re.compile(r"改到|改成|换到|换成|挪到|推到|推迟到|提前到|延到|改在|\b(?:to|till|until|instead|for)\b(?=[^,.;!?]*$)", re.I)
+_NEW_TIME = re.compile(
+    r"改到|改成|换到|换成|挪到|推到|推迟到|提前到|延到|改在|\b(?:to|till|until|instead|for)\b(?=[^,.;!?]*[,.;!?\s]*$)", re.I
+)
+# Words that name a day: without one, a new time keeps the old booking's day
+# ("明天上午的改到下午", "at 3 instead of 10 tomorrow").
+_NAMES_DAY = re.compile(
+    r"今|明|后天|周|星期|礼拜|号|日|月|\b(today|tonight|tomorrow|tmrw?|week|weekend|(mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"\d{1,2}(st|nd|rd|th))\b",
+    re.I,
+)
 _BOOKING = re.compile(
     r"想约|约(个|一个|一下|下)|预约|帮(我|俺)?[^，。,.!?]{0,6}约|挂(个)?号|\bbook (me|him|her|us|my|a|an|in)\b|make an appointment|an appointment|schedule (a|an|me)",
     re.I,
@@ -123,6 +132,11 @@ def decide(
         target = [instead[1], instead[0]] if len(instead) == 2 else _NEW_TIME.split(text, maxsplit=1)
         if len(target) == 2:
             when = resolve_when(target[1], now)
+            if when is not None and when.end - when.start <= timedelta(days=1) and not _NAMES_DAY.search(target[1]):
+                old = resolve_when(target[0], now)
+                if old is not None and old.start.date() != when.start.date():
+                    shift = old.start.date() - when.start.date()
+                    when = replace(when, start=when.start + shift, end=when.end + shift)
     if when is None and intent in WHEN_INTENTS:
         when = resolve_when(text, now)
     return Parse(

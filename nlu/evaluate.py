@@ -3,10 +3,11 @@
 The sets live in nlu/eval/; the blind sets and the team's set never enter training
 (a test checks):
 - team: written by the team beside the training data; a regression check only;
-- dev_a, dev_b, dev_e, dev_g, dev_i: written blind (by writers who saw only the product
-  contract), then used for error analysis, so they are development sets now, and
-  training data too (nlu/rasa/data/nlu_development_sets.yml): their scores are training
-  scores. E, G and I were scored once as blind sets first; README gives those numbers;
+- dev_a, dev_b, dev_e, dev_g, dev_i, dev_j, dev_k: written blind (by writers who saw
+  only the product contract), then used for error analysis, so they are development
+  sets now, and training data too (nlu/rasa/data/nlu_development_sets.yml): their
+  scores are training scores. E, G, I, J and K were scored once as blind sets first;
+  README gives those numbers;
 - blind_c, blind_d, blind_f, blind_h: written blind the same way and never looked
   into: only their aggregate numbers are printed, never their lines.
 

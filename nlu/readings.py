@@ -21,8 +21,8 @@ _BP_PAIR = re.compile(
 )
 _BARE_PAIR = re.compile(r"(?<![\d.:/-])(\d{2,3})\s*(?:/|／|over)\s*(\d{2,3})(?!\d|[.:/-]\d)")
 _HIGH_LOW = re.compile(
-    r"(?:高压|收缩压|上压|上边|上面|高的|systolic|top number)\D{0,6}(\d{2,3})(?: on (?:the )?top)?.{0,14}?"
-    r"(?:低压|舒张压|下压|下边|下面|低的|diastolic|bottom number)\D{0,6}(\d{2,3})"
+    r"(?:高压|收缩压|上压|上边|上面|高的|systolic|top number|\b(?:high|upper|top)(?: number| one)?\b)\D{0,6}(\d{2,3})(?: on (?:the )?top)?.{0,14}?"
+    r"(?:低压|舒张压|下压|下边|下面|低的|diastolic|bottom number|\b(?:low|lower|bottom)(?: number| one)?\b)\D{0,6}(\d{2,3})"
     r"|(\d{2,3}) on (?:the )?top.{0,10}?(\d{2,3}) on the bottom"
     r"|\bsys\D{0,3}(\d{2,3}).{0,8}?\bdia\D{0,3}(\d{2,3})"
 )
@@ -31,7 +31,18 @@ _MONITOR_ROWS = re.compile(
     r"(?:最上面|上面|上边|上排|第一行|top)\D{0,4}(\d{2,3}).{0,8}?(?:中间|中排|第二行|middle)\D{0,4}(\d{2,3})"
     r".{0,8}?(?:最下面|下面|下边|下排|第三行|bottom)\D{0,4}(\d{2,3})"
 )
-_SPACED_PAIR = re.compile(r"(?:量的|测的|读数|reading|readings?:?)\D{0,6}(\d{2,3})\s+(\d{2,3})(?![\d.])")
+_SPACED_PAIR = re.compile(r"(?:量的|测的|量了|测了|读数|reading|readings?:?|measured|checked)\D{0,6}(\d{2,3})\s+(\d{2,3})(?![\d.])")
+# "142/91, 79": a third number said right after the pair is the pulse.
+_TRAILING_PULSE = re.compile(r"\s*[,，、]\s*(\d{2,3})(?![\d./:]|\s*(?:岁|kg|斤|公斤|号|楼|室|mg|mmol|%))")
+_NOT_FASTING = re.compile(r"(不是|没有?|并非|并不是|\bnot\b|\bnon)[- ]?(空腹|fasting)")
+_EN_UNITS = {w: i for i, w in enumerate(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"], 1)}
+_EN_TEENS = {w: i for i, w in enumerate(["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"], 10)}
+_EN_TENS = {w: 10 * i for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2)}
+_EN_NUMBER = re.compile(
+    r"\b(?:(one|two|a)[- ]?(?:hundred[- ]?(?:and[- ]?)?)?(?=[a-z]))?"
+    r"(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+    r"(?:[- ](one|two|three|four|five|six|seven|eight|nine))?\b"
+)
 _PULSE = re.compile(r"(?:心率|心律|脉搏|心跳|脉|pulse|pluse|pules|puls|\bpul\b|\bpr\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(\d{2,3})(?!\d|\.\d)")
 _GLUCOSE = re.compile(
     r"(血糖|雪糖|学糖|血唐|血堂|糖|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
@@ -68,6 +79,10 @@ def _arabic(text: str) -> str:
 
     def convert(match: re.Match[str]) -> str:
         words = match.group(0)
+        if len(words) >= 3 and all(c in _DIGIT_BY_DIGIT for c in words):
+            # "一四零九零" said digit by digit: 140 then 90.
+            digits = "".join(_DIGIT_BY_DIGIT[c] for c in words)
+            return f"{digits[:3]} {digits[3:]}" if len(digits) in (5, 6) else (f"{digits[:2]} {digits[2:]}" if len(digits) == 4 else digits)
         # A lone numeral is a word (周一, 一个, 两天), not a measurement.
         if len(words.strip("点")) < 2 or words.startswith("点") or words.endswith("点"):
             return words
@@ -86,6 +101,22 @@ def _arabic(text: str) -> str:
         return words
 
     return _CN_DIGITS.sub(convert, text)
+
+
+_DIGIT_BY_DIGIT = dict(zip("零〇一二三四五六七八九", "00123456789", strict=True))
+
+
+def _english_numbers(text: str) -> str:
+    """Numbers said in words ("one-forty over ninety") as digits, near a reading's words."""
+
+    def convert(match: re.Match[str]) -> str:
+        hundreds, tens, units = match.groups()
+        value = (_EN_TENS.get(tens) or _EN_TEENS.get(tens, 0)) + (_EN_UNITS.get(units or "", 0) if tens in _EN_TENS else 0)
+        if hundreds:
+            value += 100 * (2 if hundreds == "two" else 1)
+        return str(value)
+
+    return _EN_NUMBER.sub(convert, text)
 
 
 def _plausible_bp(systolic: int, diastolic: int) -> bool:
@@ -110,17 +141,28 @@ def _bp(text: str) -> Reading | None:
             numbers = [g for g in found.groups() if g is not None and g.isdigit()]
             systolic, diastolic = int(numbers[-2]), int(numbers[-1])
             if _plausible_bp(systolic, diastolic):
-                return Reading("bp", systolic=systolic, diastolic=diastolic, pulse=_pulse(text))
+                return Reading("bp", systolic=systolic, diastolic=diastolic, pulse=_pulse(text) or _trailing_pulse(text, found.end()))
     match = _BARE_PAIR.search(text)
     # "145/95" alone is a blood pressure; "3/4" or a date is not.
     if match and _plausible_bp(int(match.group(1)), int(match.group(2))) and int(match.group(1)) >= 80:
-        return Reading("bp", systolic=int(match.group(1)), diastolic=int(match.group(2)), pulse=_pulse(text))
+        return Reading(
+            "bp", systolic=int(match.group(1)), diastolic=int(match.group(2)),
+            pulse=_pulse(text) or _trailing_pulse(text, match.end()),
+        )  # fmt: skip
+    return None
+
+
+def _trailing_pulse(text: str, end: int) -> int | None:
+    match = _TRAILING_PULSE.match(text, end)
+    if match and 40 <= int(match.group(1)) <= 180:
+        return int(match.group(1))
     return None
 
 
 def _meal_context(text: str, start: int, end: int) -> str:
     """Fasting or after a meal, from the words nearest the value ("空腹7.2 餐后11"),
     else from the whole message."""
+    text = _NOT_FASTING.sub(lambda m: " " * len(m.group(0)), text)  # "不是空腹" is not fasting
     for scope in (text[max(0, start - 14) : end + 14], text):
         after_meal, fasting = _AFTER_MEAL.search(scope), _FASTING.search(scope)
         if after_meal and fasting:
@@ -142,7 +184,11 @@ def _glucose(text: str) -> Reading | None:
             continue  # an address or an age
         if word == "糖" and not re.search(r"(测|量|查|餐后|饭后|空腹|血)", text):
             continue
-        if (word in ("空腹", "餐后", "饭后", "fasting") or word.startswith("post")) and _bp(text) is not None:
+        if (
+            (word in ("空腹", "餐后", "饭后", "fasting") or word.startswith("post"))
+            and not re.search(r"血糖|sugar|glucose", gap)
+            and _bp(text) is not None
+        ):
             continue
         if _RANGE_AFTER.match(text, match.end(2)):
             # "8 to 9 all week, 8.6 this morning": a range is not a reading; a value
@@ -170,7 +216,7 @@ def _glucose(text: str) -> Reading | None:
 _RANGE_AFTER = re.compile(r"\s*(?:to|-|~|到|至)\s*\d")
 _LATER_VALUE = re.compile(r"[,，;；]\s*(?:[a-z\u4e00-\u9fff ]{0,16}?)(\d{1,2}\.\d)(?!\d|\s*(?:to|-|~|到|至)\s*\d)")
 _DURATION = re.compile(r"(?<![\d./])\d{1,2}(?:h\b|\s*(?:hours?\b|小时|个小时|钟头|个钟头))")
-_VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./])(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
+_VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./:])(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
 
 
 def parse_reading(text: str) -> Reading | None:
@@ -178,6 +224,8 @@ def parse_reading(text: str) -> Reading | None:
     if not text:
         return None
     normal = _arabic(normalise(text[:500], keep_spaces=True))
+    if _EN_NUMBER.search(normal) and re.search(_BP_WORDS + r"|sugar|glucose|over", normal):
+        normal = _english_numbers(normal)
     # "餐后2h 8.7", "饭后两小时 十点八": the hours after a meal are not the value.
     normal = _DURATION.sub(" ", normal)
     bp_at = re.search(_BP_WORDS + r"|高压|低压|收缩压|舒张压|\d{2,3}\s*(?:/|／|over)\s*\d{2,3}", normal)

@@ -24,6 +24,7 @@ PART_OF_DAY = {
     "NI": (time(18), time(21)),
 }
 EXACT = timedelta(minutes=30)
+MAX_SPAN = timedelta(days=32)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Dialect and spoken forms the recogniser does not know.
 _DIALECT = (
@@ -33,7 +34,37 @@ _DIALECT = (
     ("傍晚", "晚上"), ("头晌", "上午"), ("前晌", "上午"), ("过晌", "下午"), ("后晌", "下午"), ("下吴", "下午"),
     ("礼拜天", "周日"), ("礼拜日", "周日"), ("礼拜", "周"), ("星期天", "周日"),
     ("这礼拜", "这周"), ("这个礼拜", "这周"), ("这个星期", "这周"), ("本周", "这周"),
+    ("吃完晚饭", "晚上"), ("晚饭以后", "晚上"), ("晚饭后", "晚上"), ("午饭以后", "下午"), ("午饭后", "下午"),
+    ("早饭后", "上午"),
 )  # fmt: skip
+_ZH_HOUR = "[0-9一二三四五六七八九十两]{1,3}"
+# Spoken and written forms the recogniser misses, rewritten into ones it reads.
+_REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
+    # "8到9点" -> "8点到9点"
+    (re.compile(rf"(?<![0-9])({_ZH_HOUR})\s*(?:到|至|-|~|－)\s*({_ZH_HOUR})点"), r"\1点到\2点"),
+    # "12号" (the 12th) -> "12日"; not a building, a bed or a room
+    (re.compile(r"(路|街|巷|弄|胡同|门牌|村|里|院|住)?[^0-9一二三四五六七八九十\s]{0,2}?([0-9一二三四五六七八九十]{1,3})号(?!楼|床|房|室|线|门|窗|机|码|院|馆|车|位|称|单元|病房|窗口)"),
+     lambda m: m.group(0) if m.group(1) or not _day_of_month(m.group(2)) else m.group(0)[:-1] + "日"),
+    (re.compile(r"(?<!on )\bthe (\d{1,2}(?:st|nd|rd|th))\b", re.I), r"on the \1"),
+    # "first thing Monday" is Monday morning
+    (re.compile(r"\bfirst thing (?:on )?((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow)\b", re.I), r"\1 morning"),
+    (re.compile(r"\bfirst thing\b", re.I), "morning"),
+    # "any afternoon this week" is the week
+    (re.compile(r"\bany (?:morning|afternoon|evening|day|time)s?\b(?=[^.!?]*\b(?:this|next) week\b)", re.I), " "),
+    (re.compile(r"\b(mon|tues|wednes|thurs|fri)(?:day)?\b", re.I), r"\1day"),
+    (re.compile(r"\btue\b", re.I), "tuesday"),
+    (re.compile(r"\bwed\b", re.I), "wednesday"),
+    (re.compile(r"\bthur?\b", re.I), "thursday"),
+    (re.compile(r"\b(sat|sun)\b(?=\s+(?:morning|afternoon|evening|am|pm|at|\d))|(?:(?<=\bon )|(?<=next )|(?<=this ))(sat|sun)\b", re.I),
+     lambda m: (m.group(1) or m.group(2)) + ("urday" if (m.group(1) or m.group(2)).lower() == "sat" else "day")),
+    (re.compile(r"\bevenings\b", re.I), "evening"),
+    (re.compile(r"\bmornings\b", re.I), "morning"),
+    (re.compile(r"\bafternoons\b", re.I), "afternoon"),
+)
+# "between 2 and 4": service hours, so 2 is 14:00 and 9 is 09:00.
+_EN_BETWEEN = re.compile(
+    r"\b(?:between|from) (\d{1,2})(?::(\d\d))? ?(am|pm)? (?:and|to|-|till|until) (\d{1,2})(?::(\d\d))? ?(am|pm)?\b", re.I
+)
 _AMBIGUOUS = re.compile(r"下(个)?(周|星期|礼拜)[一二三四五六日天1-7]|\bnext (mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
 _THIS_WEEK = re.compile(r"这周(?![一二三四五六日天末])|这个?星期(?![一二三四五六日天])|\bthis week\b(?!end)", re.I)
 _PART_WORDS = (
@@ -51,10 +82,82 @@ _NOT_A_TIME = re.compile(
 _GREETING = re.compile(r"早上好|上午好|下午好|晚上好|good (morning|afternoon|evening)|^morning\b", re.I)
 
 
+def _day_of_month(number: str) -> bool:
+    """"12号" is a day; "32号", "120号" are door numbers."""
+    try:
+        from cn2an import cn2an
+
+        value = int(number) if number.isdigit() else int(cn2an(number, "smart"))
+    except (ValueError, TypeError, KeyError):
+        return False
+    return 1 <= value <= 31
+
+
 def _normalise(text: str) -> str:
     for old, new in _DIALECT:
         text = text.replace(old, new)
+    for pattern, replacement in _REWRITES:
+        text = pattern.sub(replacement, text)
     return text
+
+
+def _service_hour(hour: int, marker: str | None) -> int:
+    if marker:
+        return hour % 12 + (12 if marker.lower() == "pm" else 0)
+    return hour + 12 if 1 <= hour < 7 else hour
+
+
+def _clock_range(text: str) -> tuple[time, time, tuple[int, int]] | None:
+    """An explicit range of hours ("between 2 and 4", "8点到9点"), or None."""
+    match = _EN_BETWEEN.search(text)
+    if match:
+        h1, m1, p1, h2, m2, p2 = match.groups()
+        if int(h1) > 23 or int(h2) > 23 or int(m1 or 0) > 59 or int(m2 or 0) > 59:
+            return None
+        first = _service_hour(int(h1), p1 or (p2 if int(h1) <= int(h2) or not p2 else None))
+        second = _service_hour(int(h2), p2)
+        if second <= first:
+            return None
+        return time(first, int(m1 or 0)), time(second, int(m2 or 0)), match.span()
+    match = _ZH_CLOCK_RANGE.search(text)
+    if match:
+        try:
+            from cn2an import cn2an
+
+            h1, h2 = (int(cn2an(x, "smart")) if not x.isdigit() else int(x) for x in (match.group(2), match.group(3)))
+        except (ValueError, TypeError):
+            return None
+        if h1 > 23 or h2 > 23:
+            return None
+        part = match.group(1) or ""
+        pm = part in ("下午", "晚上")
+        first = h1 + 12 if pm and h1 < 12 else (h1 if part else _service_hour(h1, None))
+        second = h2 + 12 if pm and h2 < 12 else (h2 if part else _service_hour(h2, None))
+        if second <= first:
+            return None
+        return time(first), time(second), match.span()
+    return None
+
+
+_ZH_CLOCK_RANGE = re.compile(rf"(上午|下午|晚上|中午)?({_ZH_HOUR})点(?:钟)?\s*(?:到|至|-|~|－)\s*({_ZH_HOUR})点(?:钟)?(?:之间)?")
+_NEXT_NEXT_WEEK = re.compile(r"下下(?:个)?周([一二三四五六日天])?")
+
+
+def _next_next_week(text: str, now: datetime) -> TimeWindow | None:
+    match = _NEXT_NEXT_WEEK.search(text)
+    if not match:
+        return None
+    tz = now.tzinfo
+    monday = now.date() - timedelta(days=now.weekday()) + timedelta(days=14)
+    if match.group(1):
+        day = monday + timedelta(days=_ZH_WEEKDAY.index(match.group(1).replace("天", "日")))
+        part = next((code for code, pattern in _PART_WORDS if pattern.search(text[match.end():])), None)
+        if part:
+            lo, hi = PART_OF_DAY[part]
+            return TimeWindow(datetime.combine(day, lo, tz), datetime.combine(day, hi, tz))
+        return TimeWindow(datetime.combine(day, time(0), tz), datetime.combine(day + timedelta(days=1), time(0), tz))
+    start = datetime.combine(monday, time(0), tz)
+    return TimeWindow(start, start + timedelta(days=7))
 
 
 @lru_cache(maxsize=1)
@@ -171,7 +274,7 @@ _TIME_WORD = re.compile(
     r"\b(today|tonight|tomorrow|tmr|tmrw|yesterday|morning|noon|afternoon|evening|night|week|weekend|month|"
     r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|"
-    r"october|november|december|next|this|coming|am|pm|a\.m|p\.m|o'?clock|\d{1,2}(:\d{2})|\d{1,2}(st|nd|rd|th))\b",
+    r"october|november|december|next|this|coming|am|pm|a\.m|p\.m|o'?clock|\d{1,2}(:\d{2})|\d{1,2}(st|nd|rd|th)|at \d{1,2})\b",
     re.I,
 )
 WINDOW_CHARS = 24
@@ -215,9 +318,25 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
     if not text or now.tzinfo is None:
         return None
     normalised = _normalise(display_text(text[:2000]))
+    weeks = _next_next_week(normalised, now)
+    if weeks is not None:
+        return weeks
     common = common_expression(normalised, now)
     if common is not None:
         return common
+    hours = _clock_range(normalised)
+    if hours is not None:
+        # "Thursday between 9 and 11", "明天8点到9点": the day from the rest, the hours
+        # from the range.
+        lo, hi, (a, b) = hours
+        rest = normalised[:a] + " " + normalised[b:]
+        day_window = next((w for w in map(lambda piece: _resolve_window(piece, now), time_windows(rest)) if w), None)
+        day = day_window.start.date() if day_window is not None else now.date()
+        tz = now.tzinfo
+        start, end = datetime.combine(day, lo, tz), datetime.combine(day, hi, tz)
+        if day_window is None and end <= now:
+            start, end = start + timedelta(days=1), end + timedelta(days=1)
+        return TimeWindow(start, end)
     for window in time_windows(normalised):
         found = _resolve_window(window, now)
         if found is not None:
@@ -252,6 +371,10 @@ def _resolve_window(text: str, now: datetime) -> TimeWindow | None:
                 if value is None:
                     continue
                 window = _window_from(value, now, text)
+                if window is not None and window.end <= window.start or (
+                    window is not None and window.end - window.start > MAX_SPAN
+                ):
+                    continue  # "术后一年": a span of a year is not when to come
                 if window is not None and window.end > now - timedelta(days=1):
                     names_day = bool(_DAY_TIMEX.search(value.get("timex", ""))) or value.get("type") == "daterange"
                     candidates.append((names_day, result.start, window))

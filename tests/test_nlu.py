@@ -76,6 +76,21 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("12月1号", "2026-12-01T00:00", "2026-12-02T00:00", False),
         ("on Friday afternoon", "2026-11-27T13:00", "2026-11-27T18:00", False),
         ("今天中午", "2026-11-23T11:00", "2026-11-23T14:00", False),
+        # Ranges of hours, a day of the month, the week after next, "first thing".
+        ("between 2 and 4 tomorrow", "2026-11-24T14:00", "2026-11-24T16:00", False),
+        ("Thursday between 9 and 11", "2026-11-26T09:00", "2026-11-26T11:00", False),
+        ("明天8到9点", "2026-11-24T08:00", "2026-11-24T09:00", False),
+        ("明天早上八点到九点之间", "2026-11-24T08:00", "2026-11-24T09:00", False),
+        ("12号上午给我奶奶约个上门护理", "2026-12-12T08:00", "2026-12-12T12:00", False),
+        ("3号楼的老李 明天上午", "2026-11-24T08:00", "2026-11-24T12:00", False),
+        ("the 28th", "2026-11-28T00:00", "2026-11-29T00:00", False),
+        ("下下周", "2026-12-07T00:00", "2026-12-14T00:00", False),
+        ("下下周三下午", "2026-12-09T13:00", "2026-12-09T18:00", False),
+        ("first thing Friday", "2026-11-27T08:00", "2026-11-27T12:00", False),
+        ("Sat morning", "2026-11-28T08:00", "2026-11-28T12:00", False),
+        ("any afternoon this week", "2026-11-23T09:00", "2026-11-30T00:00", False),
+        ("晚饭后能不能视频问诊", "2026-11-23T18:00", "2026-11-23T21:00", False),
+        ("心梗术后一年了 约个慢病随访 大后天", "2026-11-26T00:00", "2026-11-27T00:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
@@ -148,6 +163,23 @@ def test_the_development_sets_file_is_generated_from_them() -> None:
         ("燃气报警器响了一下又好了，物业说是电池没电", "routine", None),
         ("不是急事，不用打120，想问一下药怎么吃", "routine", None),
         ("thanks for everything, I'm done with my questions", "routine", None),
+        # Words inside other words, ankles, past events, a course at the senior university.
+        ("Mum 147/85 pulse 71 this morning, she asked me to send it in", "routine", None),
+        ("医生 我吃了降压药以后脚脖子肿 正常吗", "routine", None),
+        ("那次煤气中毒之后 我爸记性一直不好 想转个神经内科专家看看", "routine", None),
+        ("mum overdosed on her pills by accident last year so now we'd like her refills delivered", "routine", None),
+        ("老年大学讲了心梗急救 胸痛出冷汗要打120 我都记下了 顺便帮我约个体检", "routine", None),
+        # Red flags told in ways the rules did not know.
+        ("我妈血糖低 测了2.3 一身汗 现在推她也不醒", "emergency", "collapse"),
+        ("我弟弟有癫痫 今天已经连着发作三次了 中间一直没醒过来", "emergency", "seizure"),
+        ("my son 25 epileptic, seizure going on 6 minutes now", "emergency", "seizure"),
+        ("my grandson is 10 months, had a fever all day and now he's gone stiff and is twitching", "emergency", "infant"),
+        ("book a GP visit for tmrw. also been having this crushing pain in my chest for like 20 min and my left arm is kinda numb, prob nothing lol", "emergency", "chest_pain"),
+        ("BP 220/130, worst headache of my life, throwing up and my vision has gone blurry", "emergency", "stroke"),
+        ("吃了山上采的蘑菇 我和老公都上吐下泻 手脚发麻 眼睛看东西都花了", "emergency", "poisoning"),
+        ("心理咨询还能约吗 算了 不用了 反正过了今晚也用不着了", "emergency", "suicide"),
+        ("帮我取消明天的体检吧，以后也用不着了。我已经想好了，这辈子就到这儿了", "emergency", "suicide"),
+        ("想一觉睡过去就再也不要醒了 天天疼 真的熬不下去了", "emergency", "suicide"),
         # Not certain: ask.
         ("胸口有点疼", "possible_emergency", "chest_pain"),
     ],
@@ -172,6 +204,15 @@ def test_triage_reads_context(text: str, urgency: str, category: str | None) -> 
         ("bp 150/92 pluse 70", {"kind": "bp", "systolic": 150, "diastolic": 92, "pulse": 70}),
         ("post-dinner sugar 180", {"kind": "glucose", "value": 10.0, "unit": "mmol/L", "context": "after_meal"}),
         ("fasting glucose around 7 to 8 lately, 7.4 today", {"kind": "glucose", "value": 7.4, "unit": "mmol/L", "context": "fasting"}),
+        ("测了血压是一四零九零", {"kind": "bp", "systolic": 140, "diastolic": 90, "pulse": None}),
+        ("high number 165 low number 102", {"kind": "bp", "systolic": 165, "diastolic": 102, "pulse": None}),
+        ("reading: 142/91, 79", {"kind": "bp", "systolic": 142, "diastolic": 91, "pulse": 79}),
+        ("嗯 量了 143 87", {"kind": "bp", "systolic": 143, "diastolic": 87, "pulse": None}),
+        ("checked my wife's blood pressure: one-forty over ninety", {"kind": "bp", "systolic": 140, "diastolic": 90, "pulse": None}),
+        # Two readings: the first one said.
+        ("报告一下 今天空腹血糖6.7 血压132/84", {"kind": "glucose", "value": 6.7, "unit": "mmol/L", "context": "fasting"}),
+        ("血糖测出来是16.8 不是空腹 刚吃完饭一个钟头", {"kind": "glucose", "value": 16.8, "unit": "mmol/L", "context": "after_meal"}),
+        ("lost 5 kg doing 16:8 fasting, want a check-up", None),
         # Numbers that are not readings.
         ("blood sugar usually 6 to 7", None),
         ("我住12栋3单元1502 要上门量血压", None),
@@ -309,3 +350,21 @@ async def test_a_rasa_answering_nonsense_falls_back(embedded: EmbeddedInterprete
         await interpreter.primary.close()
         await runner.cleanup()
     assert parse.backend == "embedded" and parse.service == "bp_check" and interpreter.fallback_count == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        # The new time keeps the old booking's day when it names none.
+        ("明天上午的量血压改到下午行不", "2026-11-24T13:00", "2026-11-24T18:00"),
+        ("Could the nurse come at 3 instead of 10 tomorrow?", "2026-11-24T15:00", "2026-11-24T15:30"),
+        ("Can I move Grandpa's acupuncture from Monday to Wednesday at 9:30?", "2026-11-25T09:30", "2026-11-25T10:00"),
+    ],
+)
+def test_a_reschedule_reads_the_new_time(embedded: EmbeddedInterpreter, text: str, start: str, end: str) -> None:
+    parse = embedded.parse_sync(text, NOW)
+    assert parse.intent == "reschedule_booking"
+    assert parse.when is not None
+    assert (parse.when.start, parse.when.end) == (
+        datetime.fromisoformat(start).replace(tzinfo=TZ), datetime.fromisoformat(end).replace(tzinfo=TZ)
+    )
