@@ -33,6 +33,10 @@ class I18n:
             # locale test catches, not something to paper over with the other language.
             self._bundles[lang] = FluentLocalization([lang], files, loader, use_isolating=False)
             self._keys[lang] = _message_ids(locales_dir / lang)
+            # Fluent parses a language's files on its first message: now, not while a
+            # resident waits.
+            for key in sorted(self._keys[lang])[:1]:
+                self._bundles[lang].format_value(key, {})
 
     def t(self, lang: str, key: str, **args: object) -> str:
         lang = lang if lang in self._bundles else DEFAULT_LANGUAGE
