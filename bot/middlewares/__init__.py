@@ -14,8 +14,7 @@ from limits import RateLimitItemPerMinute
 from limits.aio.storage import Storage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.providers import provider_by_telegram
-from actions.residents import get_resident
+from actions.residents import people_by_telegram
 from bot.deps import Deps
 from bot.i18n import I18n
 from nlu.triage import triage
@@ -146,8 +145,7 @@ class ActorMiddleware(BaseMiddleware):
         session: AsyncSession = data["session"]
         resident = provider = None
         if user is not None:
-            resident = await get_resident(session, user.id)
-            provider = await provider_by_telegram(session, user.id)
+            resident, provider = await people_by_telegram(session, user.id)
         if resident is not None:
             lang = resident.language
         elif provider is not None:
