@@ -27,6 +27,7 @@ class I18n:
         loader = FluentResourceLoader(str(locales_dir / "{locale}"))
         self._bundles: dict[str, FluentLocalization] = {}
         self._keys: dict[str, set[str]] = {}
+        self._all: dict[str, list[str]] = {}
         for lang in LANGUAGES:
             files = sorted(p.name for p in (locales_dir / lang).glob("*.ftl"))
             # No fallback language: a key missing in one language is a defect that the
@@ -54,8 +55,14 @@ class I18n:
         return set(self._keys[lang])
 
     def all_languages(self, key: str, **args: object) -> list[str]:
-        """The same message in every language (to recognise a reply-keyboard tap)."""
-        return [self.t(lang, key, **args) for lang in LANGUAGES]
+        """The same message in every language (to recognise a reply-keyboard tap). The
+        menu filters ask for the same plain texts on every message: those are kept."""
+        if args:
+            return [self.t(lang, key, **args) for lang in LANGUAGES]
+        texts = self._all.get(key)
+        if texts is None:
+            texts = self._all[key] = [self.t(lang, key) for lang in LANGUAGES]
+        return list(texts)
 
 
 class LocaleError(ValueError):
