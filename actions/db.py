@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 from alembic import command
@@ -45,10 +46,53 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         ensure_sqlite_dir(url)
         engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
         _tune_sqlite(engine)
-        return engine
-    return create_async_engine(
-        url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
-    )
+    else:
+        engine = create_async_engine(
+            url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
+        )
+    _track_writes(engine)
+    return engine
+
+
+# Statements that neither change nor lock anything.
+_READS = ("select", "begin", "pragma")
+_LOCKING_READ = re.compile(r"\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b", re.I)
+WROTE = "jiayi_wrote"
+
+
+def _track_writes(engine: AsyncEngine) -> None:
+    """Each connection knows whether its current transaction has written or locked
+    anything (see `end_if_read_only`)."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _on_execute(connection, _cursor, statement, _parameters, _context, _many):  # type: ignore[no-untyped-def]
+        head = statement.lstrip()[:6].lower()
+        if not head.startswith(_READS) or (head == "select" and _LOCKING_READ.search(statement)):
+            connection.info[WROTE] = True
+
+    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _on_end(connection):  # type: ignore[no-untyped-def]
+        connection.info.pop(WROTE, None)
+
+
+async def end_if_read_only(session: AsyncSession) -> bool:
+    """Ends the session's transaction when it has only read: nothing written, nothing
+    locked, nothing pending. Its objects stay loaded (`expire_on_commit=False`). On
+    SQLite every transaction holds the one write lock (BEGIN IMMEDIATE) until it ends,
+    so an update that reads and then waits on the Bot API would keep every other
+    update waiting; on PostgreSQL the connection goes back to the pool sooner.
+    True when it ended one."""
+    if not session.in_transaction() or session.in_nested_transaction():
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    connection = await session.connection()
+    if connection.info.get(WROTE):
+        return False
+    await session.commit()
+    return True
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import combinations
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -87,6 +88,14 @@ async def contracted_doctor_id(session: AsyncSession, resident_id: int) -> int |
     )
 
 
+# The slot columns matching reads. Slots are read as plain rows, not as ORM objects: a
+# month of them is a thousand rows, and building an object for each was most of the
+# time a booking request took.
+_SLOT_COLUMNS = (
+    Slot.id, Slot.provider_id, Slot.starts_at, Slot.ends_at, Slot.modality, Slot.capacity, Slot.booked, Slot.services,
+)  # fmt: skip
+
+
 async def _candidates(
     session: AsyncSession,
     request: MatchRequest,
@@ -95,30 +104,42 @@ async def _candidates(
     resident_id: int,
     *,
     free_only: bool = True,
-) -> list[tuple[Slot, Provider]]:
-    """Slots that could serve the request; with `free_only=False` the full ones too
-    (to tell "fully booked" from "no sessions")."""
+    window: tuple[datetime | None, datetime | None] = (None, None),
+) -> list[tuple[Any, Provider]]:
+    """Slots that could serve the request, as rows with the slot's columns, each with
+    its provider; with `free_only=False` the full ones too (to tell "fully booked"
+    from "no sessions"). `window` narrows the search to the time asked for."""
     service = catalog.get(request.service_code)
+    code = request.service_code
+    # The providers who could: active, in a role that delivers it, and delivering it.
+    providers = {
+        p.id: p
+        for p in (
+            await session.scalars(
+                select(Provider).where(Provider.active.is_(True), Provider.role.in_(service.roles))
+            )
+        ).all()
+        if code in (p.services or [])
+    }
+    if not providers:
+        return []
+    start = max(earliest, window[0]) if window[0] is not None else earliest
     conditions = [
-        Provider.active.is_(True),
-        Provider.role.in_(service.roles),
-        Slot.starts_at >= earliest,
+        Slot.provider_id.in_(sorted(providers)),
+        Slot.starts_at >= start,
         Slot.starts_at < earliest + timedelta(days=SEARCH_DAYS),
         Slot.modality.in_(service.modalities),
     ]
+    if window[1] is not None:
+        conditions.append(Slot.starts_at < window[1])
     if free_only:
         conditions.append(Slot.booked < Slot.capacity)
-    rows = (
-        await session.execute(
-            select(Slot, Provider)
-            .join(Provider, Provider.id == Slot.provider_id)
-            .where(*conditions)
-            .order_by(Slot.starts_at)
-        )
+    slots = (
+        await session.execute(select(*_SLOT_COLUMNS).where(*conditions).order_by(Slot.starts_at, Slot.id))
     ).all()
+    rows = [(slot, providers[slot.provider_id]) for slot in slots]
     if not free_only:
-        code = request.service_code
-        return [(s, p) for s, p in rows if code in (p.services or []) and (s.services is None or code in s.services)]
+        return [(s, p) for s, p in rows if s.services is None or code in s.services]
     # Slots the resident holds already, and slots a provider declined for them: a
     # declined time is not offered to that resident again.
     mine = set(
@@ -131,13 +152,10 @@ async def _candidates(
             )
         ).all()
     )
-    code = request.service_code
     return [
         (slot, provider)
         for slot, provider in rows
-        if code in (provider.services or [])
-        and (slot.services is None or code in slot.services)
-        and slot.id not in mine
+        if (slot.services is None or code in slot.services) and slot.id not in mine
     ]
 
 
@@ -149,7 +167,7 @@ def _tier(provider: Provider, doctor: Provider | None) -> str:
     return "other"
 
 
-def _fits(slot: Slot, provider: Provider, request: MatchRequest, relaxed: set[str]) -> bool:
+def _fits(slot: Any, provider: Provider, request: MatchRequest, relaxed: set[str]) -> bool:
     if "window" not in relaxed:
         if request.window_start is not None and slot.starts_at < request.window_start:
             return False
@@ -201,7 +219,17 @@ async def match(
     earliest = now + (URGENT_LEAD if urgent else ROUTINE_LEAD)
     doctor_id = await contracted_doctor_id(session, resident_id)
     doctor = await session.get(Provider, doctor_id) if doctor_id else None
-    candidates = await _candidates(session, request, catalog, earliest, resident_id)
+    # The time asked for first: when something there fits exactly, the rest of the
+    # month is not needed (and the answer is the same as from the whole month).
+    candidates: list[tuple[Any, Provider]] = []
+    if request.window_start is not None or request.window_end is not None:
+        candidates = await _candidates(
+            session, request, catalog, earliest, resident_id, window=(request.window_start, request.window_end)
+        )
+        if not any(_fits(s, p, request, set()) for s, p in candidates):
+            candidates = []
+    if not candidates:
+        candidates = await _candidates(session, request, catalog, earliest, resident_id)
 
     active = [c for c in RELAXABLE if _is_set(request, c)]
     attempts: list[set[str]] = [set()]

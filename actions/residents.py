@@ -7,11 +7,11 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.clock import Clock
-from actions.models import Resident
+from actions.models import Provider, Resident
 
 PRIORITY_GROUPS = ("elderly_65", "hypertension", "diabetes", "pregnancy", "child", "disability")
 PROFILE_FIELDS = {
@@ -31,6 +31,22 @@ PROFILE_FIELDS = {
 
 async def get_resident(session: AsyncSession, telegram_id: int) -> Resident | None:
     return await session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
+
+
+async def people_by_telegram(session: AsyncSession, telegram_id: int) -> tuple[Resident | None, Provider | None]:
+    """The resident and the active provider behind a Telegram account, in one query
+    (every update asks; a deactivated provider is nobody)."""
+    anchor = select(literal(1).label("one")).subquery()
+    query = (
+        select(Resident, Provider)
+        .select_from(anchor)
+        .outerjoin(Resident, Resident.telegram_id == telegram_id)
+        .outerjoin(Provider, and_(Provider.telegram_id == telegram_id, Provider.active.is_(True)))
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
 
 
 async def get_or_create_resident(

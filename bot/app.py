@@ -37,8 +37,15 @@ from bot.deps import Deps
 from bot.handlers import build_routers
 from bot.i18n import I18n
 from bot.metrics import Metrics, ReplyCounter, UpdateMetrics
-from bot.middlewares import ActorMiddleware, DbSessionMiddleware, Throttle, UpdateGuard
+from bot.middlewares import (
+    ActorMiddleware,
+    DbSessionMiddleware,
+    EndReadTransactions,
+    Throttle,
+    UpdateGuard,
+)
 from bot.middlewares.inflight import EarlyAnswers, InFlightLimit, in_flight_limit
+from bot.middlewares.responses import KeepResponseModels
 from bot.middlewares.safety import SafetyMiddleware
 from bot.notifier import OutboxNotifier
 from bot.storage import ResilientStorage, build_isolation
@@ -230,6 +237,8 @@ async def build_app(
     i18n = I18n()
     catalog = load_catalog()
     metrics = Metrics()
+    bot.session.middleware(KeepResponseModels())
+    bot.session.middleware(EndReadTransactions())
     bot.session.middleware(ReplyCounter(metrics))
 
     care_loop = None

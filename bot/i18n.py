@@ -27,12 +27,17 @@ class I18n:
         loader = FluentResourceLoader(str(locales_dir / "{locale}"))
         self._bundles: dict[str, FluentLocalization] = {}
         self._keys: dict[str, set[str]] = {}
+        self._all: dict[str, list[str]] = {}
         for lang in LANGUAGES:
             files = sorted(p.name for p in (locales_dir / lang).glob("*.ftl"))
             # No fallback language: a key missing in one language is a defect that the
             # locale test catches, not something to paper over with the other language.
             self._bundles[lang] = FluentLocalization([lang], files, loader, use_isolating=False)
             self._keys[lang] = _message_ids(locales_dir / lang)
+            # Fluent parses a language's files on its first message: now, not while a
+            # resident waits.
+            for key in sorted(self._keys[lang])[:1]:
+                self._bundles[lang].format_value(key, {})
 
     def t(self, lang: str, key: str, **args: object) -> str:
         lang = lang if lang in self._bundles else DEFAULT_LANGUAGE
@@ -50,8 +55,14 @@ class I18n:
         return set(self._keys[lang])
 
     def all_languages(self, key: str, **args: object) -> list[str]:
-        """The same message in every language (to recognise a reply-keyboard tap)."""
-        return [self.t(lang, key, **args) for lang in LANGUAGES]
+        """The same message in every language (to recognise a reply-keyboard tap). The
+        menu filters ask for the same plain texts on every message: those are kept."""
+        if args:
+            return [self.t(lang, key, **args) for lang in LANGUAGES]
+        texts = self._all.get(key)
+        if texts is None:
+            texts = self._all[key] = [self.t(lang, key) for lang in LANGUAGES]
+        return list(texts)
 
 
 class LocaleError(ValueError):

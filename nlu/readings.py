@@ -238,3 +238,8 @@ def parse_reading(text: str) -> Reading | None:
         if reading is not None:
             return reading
     return None
+
+
+def warm_up() -> None:
+    """The Chinese numeral reader is loaded at start-up, not on the first reading."""
+    parse_reading("血压一百四十五/九十五 血糖七点八")

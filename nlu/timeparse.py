@@ -164,7 +164,10 @@ def _next_next_week(text: str, now: datetime) -> TimeWindow | None:
 def _recognizers() -> tuple[Any, Any]:
     from recognizers_date_time import Culture, DateTimeRecognizer
 
-    recogniser = DateTimeRecognizer()
+    # Only the two languages Jiayi reads are built. The library's flag reads backwards:
+    # `lazy_initialization=True` (its default) builds every culture it knows up front,
+    # seconds of start-up and memory for languages nobody writes in.
+    recogniser = DateTimeRecognizer(lazy_initialization=False)
     return (
         recogniser.get_datetime_model(Culture.Chinese),
         recogniser.get_datetime_model(Culture.English),

@@ -283,6 +283,16 @@ def triage(text: str) -> TriageResult:
     return best or TriageResult("routine")
 
 
+def warm_up() -> None:
+    """The lexicon, the pinyin tables and the common-word list are built at start-up, not
+    on the first resident's message (seconds, and threads arriving together would each
+    build their own)."""
+    load_lexicon()
+    _slip_index()
+    _common_words()
+    triage("胸口疼 兄痛, chest pain")
+
+
 def combine(rules: TriageResult, detector_probability: float | None, *, sure: float, possible: float) -> TriageResult:
     """Rules OR'd with the learned detector: the detector raises what the rules did not
     name, to `emergency` when it is sure and to `possible_emergency` otherwise; it never

@@ -3,19 +3,24 @@ per-person rate limit, a database session per update, then who is speaking."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import Storage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.providers import provider_by_telegram
-from actions.residents import get_resident
+from actions.db import end_if_read_only
+from actions.residents import people_by_telegram
 from bot.deps import Deps
 from bot.i18n import I18n
 from nlu.triage import triage
@@ -121,6 +126,12 @@ class Throttle(BaseMiddleware):
             log.warning("could not tell user %s to slow down", user.id)
 
 
+# The update being handled in this task, and its session (see EndReadTransactions).
+_UPDATE_SESSION: ContextVar[tuple[AsyncSession, asyncio.Task[Any] | None] | None] = ContextVar(
+    "jiayi_update_session", default=None
+)
+
+
 class DbSessionMiddleware(BaseMiddleware):
     """One AsyncSession per update. The domain functions commit; whatever they left
     uncommitted is rolled back when the session closes."""
@@ -131,7 +142,32 @@ class DbSessionMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.sessionmaker() as session:
             data["session"] = session
-            return await handler(event, data)
+            token = _UPDATE_SESSION.set((session, asyncio.current_task()))
+            try:
+                return await handler(event, data)
+            finally:
+                _UPDATE_SESSION.reset(token)
+
+
+class EndReadTransactions(BaseRequestMiddleware):
+    """On the bot's HTTP session: before the bot waits on a Bot API request, the
+    update's transaction ends if it has only read (`end_if_read_only`), so that no
+    other update waits for the database while this one waits for Telegram. A
+    transaction that wrote or locked anything is left to its handler."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Any,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        current = _UPDATE_SESSION.get()
+        if current is not None and current[1] is asyncio.current_task():
+            try:
+                await end_if_read_only(current[0])
+            except Exception:  # the handler meets the same error on its next query
+                log.warning("could not end a read-only transaction before a Bot API call", exc_info=True)
+        return await make_request(bot, method)
 
 
 class ActorMiddleware(BaseMiddleware):
@@ -146,8 +182,8 @@ class ActorMiddleware(BaseMiddleware):
         session: AsyncSession = data["session"]
         resident = provider = None
         if user is not None:
-            resident = await get_resident(session, user.id)
-            provider = await provider_by_telegram(session, user.id)
+            resident, provider = await people_by_telegram(session, user.id)
+            await end_if_read_only(session)
         if resident is not None:
             lang = resident.language
         elif provider is not None:
