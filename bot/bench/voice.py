@@ -70,7 +70,11 @@ def _en_number(n: int) -> str:
 
 
 def en_units(text: str) -> list[str]:
+    """Words for the error rate, the same for the text and the transcript: lower case,
+    numbers spelled out, "a.m."/"p.m." as "am"/"pm", "%" as "percent", punctuation
+    and hyphens gone (apostrophes kept: "I'd" stays one word)."""
     text = text.lower()
+    text = re.sub(r"\b([ap])\.\s?m\.?", r"\1m", text).replace("%", " percent")
     text = re.sub(r"(\d+)\.(\d+)", lambda m: _en_number(int(m.group(1))) + " point " + " ".join(EN_NUMBERS[int(c)] for c in m.group(2)), text)
     text = re.sub(r"\d+", lambda m: _en_number(int(m.group(0))), text)
     return re.sub(r"[^a-z' ]", " ", text).split()
