@@ -194,7 +194,7 @@ def _slip_index() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _common_words() -> frozenset[str]:
+def common_words() -> frozenset[str]:
     """Words common enough that a pinyin look-alike must not be rewritten (中锋 is
     not 中风). From jieba's dictionary, which ships with it."""
     import jieba
@@ -220,7 +220,7 @@ def correct_slips(text: str) -> str:
 
     index = _slip_index()
     lengths = sorted({len(term) for term in index.values()}, reverse=True)
-    common = _common_words()
+    common = common_words()
     chars = list(text)
     syllables = [lazy_pinyin(c)[0] if _CJK.match(c) else "" for c in chars]
     i = 0

@@ -194,6 +194,19 @@ def test_the_correction_fixes_domain_homophones_and_leaves_other_words_alone() -
     assert triage(correct("我兄痛得厉害，出冷汗")).urgency == "emergency"
 
 
+def test_the_correction_reads_sounds_not_rare_readings_and_keeps_common_words() -> None:
+    # Same sounds and tones, no character in common, not a word: the model heard the sounds.
+    assert correct("想做个真酒推拿") == "想做个针灸推拿"
+    assert correct("一个人喜早不安全") == "一个人洗澡不安全"
+    # 月 is read yue (never its archaic ru), so it is not 女.
+    assert correct("这个月的随访还没做") == "这个月的随访还没做"
+    # Common words are not undone, inside the window or reaching out of it.
+    for right in ("转诊到社区医院", "眼睛往上翻", "今天小区消防演练", "心里空落落的", "手腕上划了一道口子"):
+        assert correct(right) == right
+    # A red flag is still read through a common neighbour.
+    assert correct("我喘不上起来") == "我喘不上气来"
+
+
 def test_traditional_characters_come_out_simplified() -> None:
     assert to_simplified("老人沒有呼吸了，快叫救護車") == "老人没有呼吸了，快叫救护车"
     assert correct(simplified_chinese("他中風了,量雪壓")) == "他中风了，量血压"

@@ -6,7 +6,16 @@ equals that of a domain term (catalog names and synonyms, the Chinese words of
 nlu/vocabulary.yml, and nlu/speech/terms.yml with the red flags) is replaced by the
 term. Guards against turning right words into wrong ones:
 
-- a window must share at least one character with the term (初学 never becomes 出血);
+- a character's readings are its usual one and the one it has in the word (月 is yue,
+  never its archaic ru, so 这个月的 does not become 这个女的; 血 in 出血 is xie and xue);
+- a window must share at least one character with the term (初学 never becomes 出血),
+  except, for a term that is not a red flag, a window with the very same tones
+  (真酒 → 针灸, 喜早 → 洗澡: what a small model writes when it hears the sounds and not
+  the word);
+- nothing that is a common word (jieba's dictionary) is undone: neither a window that
+  is one (心里 stays, not 心理) nor one that a changed character shares with its
+  neighbours outside the window (社区医院 keeps its 区, 手腕上 its 腕; not for red
+  flags);
 - words that are already domain terms are left alone, longer terms are matched first,
   and red flags before everything else;
 - the looser match (zh/z, ch/c, sh/s, ing/in, eng/en, ang/an: the distinctions many
@@ -23,9 +32,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pypinyin import Style, pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from actions.catalog import load_catalog
+from nlu.triage import common_words
 from nlu.vocabulary import VOCABULARY_PATH
 
 TERMS_PATH = Path(__file__).resolve().parent / "terms.yml"
@@ -39,6 +49,7 @@ class Term:
     red_flag: bool
     exact: tuple[frozenset[str], ...]  # readings per character, toneless
     loose: tuple[frozenset[str], ...]
+    tones: tuple[frozenset[str], ...]  # the same with tone numbers
 
 
 def _loosen(syllable: str) -> str:
@@ -48,15 +59,33 @@ def _loosen(syllable: str) -> str:
 
 
 @lru_cache(maxsize=8192)
+def _usual(char: str, style: Style) -> str:
+    found = pinyin(char, style=style, heteronym=False, errors="ignore", neutral_tone_with_five=True)
+    return found[0][0] if found and found[0] else ""
+
+
+@lru_cache(maxsize=8192)
 def readings(char: str) -> frozenset[str]:
     """Every toneless reading of one character (polyphones such as 血 xue/xie count)."""
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     return frozenset(found[0]) if found else frozenset()
 
 
+@lru_cache(maxsize=4096)
+def word_readings(word: str, style: Style = Style.NORMAL) -> tuple[frozenset[str], ...]:
+    """Per character: its usual reading and the one it has inside `word` (pypinyin's
+    phrase dictionary), never the rare ones (月 yue, not ru)."""
+    in_word = lazy_pinyin(word, style=style, errors="ignore", neutral_tone_with_five=True)
+    if len(in_word) != len(word):
+        in_word = [""] * len(word)
+    return tuple(frozenset(r for r in (_usual(c, style), w) if r) for c, w in zip(word, in_word, strict=True))
+
+
 def _term(text: str, red_flag: bool) -> Term:
-    exact = tuple(readings(c) for c in text)
-    return Term(text, red_flag, exact, tuple(frozenset(_loosen(r) for r in rs) for rs in exact))
+    exact = word_readings(text)
+    return Term(
+        text, red_flag, exact, tuple(frozenset(_loosen(r) for r in rs) for rs in exact), word_readings(text, Style.TONE3)
+    )
 
 
 def _usable(words: Iterable[str]) -> set[str]:
@@ -84,15 +113,75 @@ def load_terms() -> tuple[Term, ...]:
 
 def _matches(term: Term, window: str) -> bool:
     same = sum(1 for a, b in zip(term.text, window, strict=True) if a == b)
-    if same == 0 or same == len(term.text):
+    if same == len(term.text):
         return False
-    if all(readings(c) & rs for c, rs in zip(window, term.exact, strict=True)):
+    heard = word_readings(window)
+    if same == 0:
+        # Nothing in common: only a non-word with the very same sounds and tones.
+        return (
+            not term.red_flag
+            and all(a & b for a, b in zip(word_readings(window, Style.TONE3), term.tones, strict=True))
+        )
+    if all(a & b for a, b in zip(heard, term.exact, strict=True)):
         return True
     if len(term.text) < 3 or (len(term.text) - same) * 2 > len(term.text):
         return False
     return all(
-        frozenset(_loosen(r) for r in readings(c)) & rs for c, rs in zip(window, term.loose, strict=True)
+        frozenset(_loosen(r) for r in rs) & ts for rs, ts in zip(heard, term.loose, strict=True)
     )
+
+
+def _breaks_a_word(chars: list[str], i: int, found: Term) -> bool:
+    """Whether replacing chars[i:i+len(term)] by `term` would undo a common word: the
+    window is one (心里 is not 心理, 往上 not 网上), or a changed character belongs to one
+    that reaches outside the window (社区 in 社区医院, 手腕 in 手腕上). A red flag is only
+    held back by the first (喘不上起来 is read as 喘不上气来, 起来 notwithstanding)."""
+    term, n = found.text, len(found.text)
+    window = "".join(chars[i : i + n])
+    if window in common_words() or window in _kept():
+        return True
+    if found.red_flag:
+        return False
+    changed = {i + k for k in range(n) if chars[i + k] != term[k]}
+    for start in range(max(0, i - 3), i + n):
+        for length in range(2, 5):
+            end = start + length
+            if end > len(chars) or (i <= start and end <= i + n):
+                continue  # inside the window
+            if changed & set(range(start, end)) and _frequency("".join(chars[start:end])) >= STRADDLE_FREQUENCY:
+                return True
+    return False
+
+
+# A word reaching outside the window protects its characters only when it is this
+# frequent in jieba's dictionary (社区 6115, 手腕 1213, 师傅 1976); rarer ones are more
+# often chance neighbours (上无量血压: 无量 361; 以后退脚: 后退 697).
+STRADDLE_FREQUENCY = 1000
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, int]:
+    import jieba
+
+    found: dict[str, int] = {}
+    with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as handle:
+        for line in handle:
+            word, _, rest = line.partition(" ")
+            if 2 <= len(word) <= 4 and rest:
+                frequency = int(rest.split(" ", 1)[0] or 0)
+                if frequency >= STRADDLE_FREQUENCY:
+                    found[word] = frequency
+    return found
+
+
+@lru_cache(maxsize=1)
+def _kept() -> frozenset[str]:
+    own = yaml.safe_load(TERMS_PATH.read_text(encoding="utf-8"))
+    return frozenset(_usable(own.get("keep") or []))
+
+
+def _frequency(word: str) -> int:
+    return STRADDLE_FREQUENCY if word in _kept() else _frequencies().get(word, 0)
 
 
 def correct(text: str, terms: tuple[Term, ...] | None = None) -> str:
@@ -117,7 +206,7 @@ def correct(text: str, terms: tuple[Term, ...] | None = None) -> str:
                 i += 1
                 continue
             window = "".join(chars[i : i + n])
-            if _HAN.match(window) and _matches(term, window):
+            if _HAN.match(window) and _matches(term, window) and not _breaks_a_word(chars, i, term):
                 chars[i : i + n] = list(term.text)
                 for j in range(i, i + n):
                     locked[j] = True

@@ -220,12 +220,13 @@ class WhisperEngine:
         )  # fmt: skip
 
 
-_FULL_WIDTH = str.maketrans({",": "，", "?": "？", "!": "！", ":": "：", ";": "；"})
+# Chinese punctuation, and degrees as the word said (Whisper writes 三十九度五 as 39°5).
+_FULL_WIDTH = str.maketrans({",": "，", "?": "？", "!": "！", ":": "：", ";": "；", "°": "度", "℃": "度"})
 
 
 def simplified_chinese(text: str) -> str:
-    """Simplified characters (OpenCC t2s, a safety net behind the prompt) and Chinese
-    punctuation. The domain correction follows in the bot's process
+    """Simplified characters (OpenCC t2s, a safety net behind the prompt), Chinese
+    punctuation and 度 for a degree sign. The domain correction follows in the bot's process
     (SpeechService.finish), which keeps pypinyin's dictionaries out of the workers."""
     return to_simplified(text).translate(_FULL_WIDTH)
 

@@ -1,7 +1,7 @@
 """Whisper's initial prompts, built from the service catalog: the model takes the prompt
 as text said just before the note, so it leans towards the centre's words, and in
-Chinese towards Simplified characters (without one, part of the output comes out in
-Traditional)."""
+Chinese towards Simplified characters (written in them, the prompt keeps most of the
+output Simplified; OpenCC converts the rest)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,14 @@ def domain_prompts() -> dict[str, str]:
     zh_words = [s.name_zh for s in services] + [w for s in services for w in s.synonyms_zh[:1]]
     en_words = [s.name_en for s in services]
     return {
-        "zh": _fit("以下是居民对社区卫生服务中心说的普通话，用简体字：预约", zh_words, "、", "。", MAX_PROMPT_CHARS["zh"]),
-        "en": _fit("A resident speaks to the community health centre to book: ", en_words, ", ", ".", MAX_PROMPT_CHARS["en"]),
+        # The catalog's words alone: a sentence about who speaks, before them, made the
+        # development notes' error rate worse (0.096 against 0.085 after correction).
+        "zh": _fit("预约", zh_words, "、", "。", MAX_PROMPT_CHARS["zh"]),
+        # As a sentence a resident might say (Whisper takes the prompt as what was said
+        # before): 16 -> 14 wrong words of 122 on the development notes against a bare
+        # list after a heading; a small difference on few notes.
+        "en": _fit(
+            "A resident talks to the community health centre: I'd like to book a ", en_words, ", a ", ".",
+            MAX_PROMPT_CHARS["en"],
+        ),
     }
