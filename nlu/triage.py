@@ -289,7 +289,7 @@ def warm_up() -> None:
     build their own)."""
     load_lexicon()
     _slip_index()
-    _common_words()
+    common_words()
     triage("胸口疼 兄痛, chest pain")
 
 

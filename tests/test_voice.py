@@ -555,3 +555,20 @@ async def test_without_a_chinese_engine_the_note_goes_to_the_doctor_as_a_call_ba
             await j.api.send_voice(702, b"not audio at all", duration=2)
         await j.api.wait_idle()
         assert len([t for t in j.api.texts(702) if "听不懂" in t]) >= 6
+
+
+async def test_a_voice_note_is_never_dropped_by_the_message_limit(tmp_path, clock) -> None:
+    # A resident over the limit may be speaking a red flag: the note is heard, not dropped.
+    async with running_jiayi(tmp_path, clock, voice_engine_zh="vosk", user_messages_per_minute=12) as j:
+        await link_doctor(j)
+        await onboard(j, 703, "zh")
+        for _ in range(13):
+            await j.say(703, "/help")
+            if "太快" in j.last_text(703):
+                break
+        assert "太快" in j.last_text(703)
+        mark = j.api.mark()
+        await j.do(j.api.send_voice(703, fixture("zh_book_bp.ogg"), duration=4))
+        replies = [s.text or "" for s in j.api.since(mark, 703)]
+        assert replies and not any("太快" in r for r in replies)
+        assert "听不懂" in replies[-1]

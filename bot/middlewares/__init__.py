@@ -86,7 +86,9 @@ class UpdateGuard(BaseMiddleware):
 class Throttle(BaseMiddleware):
     """Messages and button taps per person per minute (moving windows from `limits`,
     in Redis when configured, so that every process shares them). A red flag always
-    gets through. The person is told once a minute to slow down; the rest is dropped."""
+    gets through, and so does a voice note, which cannot be read for one before it is
+    heard (the speech pool's bounded queue caps that work). The person is told once a
+    minute to slow down; the rest is dropped."""
 
     def __init__(self, storage: Storage, i18n: I18n, *, messages_per_minute: int, taps_per_minute: int) -> None:
         self.limiter = SharedLimiter(storage)
@@ -103,6 +105,8 @@ class Throttle(BaseMiddleware):
             if user is not None and not await self.limiter.hit(self.messages, str(user.id)):
                 text = event.message.text or event.message.caption
                 if text and triage(text).urgency == "emergency":
+                    return await handler(event, data)
+                if event.message.voice or event.message.audio or event.message.video_note:
                     return await handler(event, data)
                 await self._slow_down(data["bot"], user, event.message.chat.id, None)
                 return UNHANDLED
