@@ -86,7 +86,7 @@ class UpdateGuard(BaseMiddleware):
 class Throttle(BaseMiddleware):
     """Messages and button taps per person per minute (moving windows from `limits`,
     in Redis when configured, so that every process shares them). A red flag always
-    gets through, and so does a voice note, which cannot be read for one before it is
+    gets through (also one the resident is asked about), and so does a voice note, which cannot be read for one before it is
     heard (the speech pool's bounded queue caps that work). The person is told once a
     minute to slow down; the rest is dropped."""
 
@@ -104,7 +104,7 @@ class Throttle(BaseMiddleware):
             user = event.message.from_user
             if user is not None and not await self.limiter.hit(self.messages, str(user.id)):
                 text = event.message.text or event.message.caption
-                if text and triage(text).urgency == "emergency":
+                if text and triage(text).urgency in ("emergency", "possible_emergency"):
                     return await handler(event, data)
                 if event.message.voice or event.message.audio or event.message.video_note:
                     return await handler(event, data)
