@@ -38,13 +38,16 @@ _DIALECT = (
     ("早饭后", "上午"),
 )  # fmt: skip
 _ZH_HOUR = "[0-9一二三四五六七八九十两]{1,3}"
+# Just before "8号", these make it a door number, not a day.
+_ADDRESS_BEFORE = re.compile(r"(路|街|巷|弄|胡同|门牌|村|里|院|住)[^0-9一二三四五六七八九十\s]{0,2}$")
 # Spoken and written forms the recogniser misses, rewritten into ones it reads.
 _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "8到9点" -> "8点到9点"
     (re.compile(rf"(?<![0-9])({_ZH_HOUR})\s*(?:到|至|-|~|－)\s*({_ZH_HOUR})点"), r"\1点到\2点"),
     # "12号" (the 12th) -> "12日"; not a building, a bed or a room
-    (re.compile(r"(路|街|巷|弄|胡同|门牌|村|里|院|住)?[^0-9一二三四五六七八九十\s]{0,2}?([0-9一二三四五六七八九十]{1,3})号(?!楼|床|房|室|线|门|窗|机|码|院|馆|车|位|称|单元|病房|窗口)"),
-     lambda m: m.group(0) if m.group(1) or not _day_of_month(m.group(2)) else m.group(0)[:-1] + "日"),
+    (re.compile(r"(?<![0-9一二三四五六七八九十])([0-9一二三四五六七八九十]{1,3})号(?!楼|床|房|室|线|门|窗|机|码|院|馆|车|位|称|单元|病房|窗口)"),
+     lambda m: m.group(0) if _ADDRESS_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) or not _day_of_month(m.group(1))
+     else m.group(1) + "日"),
     (re.compile(r"(?<!on )\bthe (\d{1,2}(?:st|nd|rd|th))\b", re.I), r"on the \1"),
     # "first thing Monday" is Monday morning
     (re.compile(r"\bfirst thing (?:on )?((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow)\b", re.I), r"\1 morning"),
@@ -374,11 +377,9 @@ def _resolve_window(text: str, now: datetime) -> TimeWindow | None:
                 if value is None:
                     continue
                 window = _window_from(value, now, text)
-                if window is not None and window.end <= window.start or (
-                    window is not None and window.end - window.start > MAX_SPAN
-                ):
+                if window is None or window.end <= window.start or window.end - window.start > MAX_SPAN:
                     continue  # "术后一年": a span of a year is not when to come
-                if window is not None and window.end > now - timedelta(days=1):
+                if window.end > now - timedelta(days=1):
                     names_day = bool(_DAY_TIMEX.search(value.get("timex", ""))) or value.get("type") == "daterange"
                     candidates.append((names_day, result.start, window))
     except Exception:  # the recogniser has corners that raise on junk

@@ -101,6 +101,11 @@ def test_time_expressions_follow_the_product_conventions(text: str, start: str, 
     assert window.ambiguous is ambiguous
 
 
+def test_a_door_number_is_not_a_day() -> None:
+    for text in ("住在幸福路8号 想约上门护理", "我家在胡同12号 要上门量血压", "我家门牌是120号 约个上门打针"):
+        assert resolve_when(text, NOW) is None, text
+
+
 def test_junk_never_raises() -> None:
     for text in ("", "🙂" * 50, "\x00\x01\x02", "嗯" * 5000, "こんにちは"):
         resolve_when(text, NOW)
