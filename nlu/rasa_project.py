@@ -64,18 +64,16 @@ def development_yaml() -> str:
 
     from nlu.evaluate import all_eval_texts
 
-    eval_dir = Path(__file__).resolve().parent / "eval"
     # A short line a development set shares with a set that never trains ("对头",
     # "good morning") stays out.
     never = all_eval_texts()
     by_intent: dict[str, list[str]] = {}
-    for name in DEVELOPMENT_SETS:
-        for line in (eval_dir / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+    for path in development_files():
+        for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             item = json.loads(line)
-            # Brackets would read as entity annotations.
-            text = " ".join(str(item["text"]).split()).replace("[", "(").replace("]", ")")
+            text = _exported_text(str(item["text"]))
             if item["text"].strip().lower() in never or text.strip().lower() in never:
                 continue
             by_intent.setdefault(item["intent"], []).append(text)
@@ -89,6 +87,34 @@ def development_yaml() -> str:
         unique = list(dict.fromkeys(by_intent[intent]))
         lines.append(f"- intent: {intent}\n  examples: |\n" + _block(unique).rstrip("\n"))
     return "\n".join(lines) + "\n"
+
+
+def development_files() -> list[Path]:
+    eval_dir = Path(__file__).resolve().parent / "eval"
+    return [eval_dir / f"{name}.jsonl" for name in DEVELOPMENT_SETS]
+
+
+def development_services() -> dict[str, str]:
+    """The service each development line is labelled with, by its text as exported.
+    Rasa's files carry intents only (an implied service has no span to annotate), so
+    the embedded service model takes the labels from here: without them it would learn
+    that "my dad can't lift his arm to bathe, can someone help" names no service."""
+    import json
+
+    labels: dict[str, str] = {}
+    for path in development_files():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            if item.get("service"):
+                labels.setdefault(_exported_text(str(item["text"])), str(item["service"]))
+    return labels
+
+
+def _exported_text(text: str) -> str:
+    # Brackets would read as entity annotations.
+    return " ".join(text.split()).replace("[", "(").replace("]", ")")
 
 
 def export_development() -> Path:
