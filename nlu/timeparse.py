@@ -35,7 +35,7 @@ _DIALECT = (
     ("礼拜天", "周日"), ("礼拜日", "周日"), ("礼拜", "周"), ("星期天", "周日"),
     ("这礼拜", "这周"), ("这个礼拜", "这周"), ("这个星期", "这周"), ("本周", "这周"),
     ("吃完晚饭", "晚上"), ("晚饭以后", "晚上"), ("晚饭后", "晚上"), ("午饭以后", "下午"), ("午饭后", "下午"),
-    ("早饭后", "上午"),
+    ("早饭后", "上午"), ("听日", "明天"), ("下昼", "下午"), ("上昼", "上午"), ("明朝", "明天"), ("下无", "下午"),
 )  # fmt: skip
 _ZH_HOUR = "[0-9一二三四五六七八九十两]{1,3}"
 # Just before "8号", these make it a door number, not a day.
@@ -60,6 +60,24 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\bthur?\b", re.I), "thursday"),
     (re.compile(r"\b(sat|sun)\b(?=\s+(?:morning|afternoon|evening|am|pm|at|\d))|(?:(?<=\bon )|(?<=next )|(?<=this ))(sat|sun)\b", re.I),
      lambda m: (m.group(1) or m.group(2)) + ("urday" if (m.group(1) or m.group(2)).lower() == "sat" else "day")),
+    # "下个月初3号" is the 3rd of next month; "上五" a recogniser's 上午
+    (re.compile(r"(下个?月)初\s*(?=[0-9一二三四五六七八九十]{1,2}[号日])"), r"\1"),
+    (re.compile(r"上五(?![楼层点个])"), "上午"),
+    (re.compile(r"(?<=[天朝日])([上下])半天"), r"\1午"),
+    (re.compile(r"\b(?:wendesday|wednesdy|wedensday|wensday|wednsday)\b", re.I), "wednesday"),
+    (re.compile(r"\b(?:thurday|thrusday|thursdy)\b", re.I), "thursday"),
+    (re.compile(r"\b(?:tuseday|tuesdy|teusday)\b", re.I), "tuesday"),
+    # Texting: "tmrw arvo", "any time Sat", "this coming Friday", "a same-day appt"
+    (re.compile(r"\b(?:tmrw|tmrow|tmr|tmw|tomoz|tomo|2moro|2morrow|2mrw)\b", re.I), "tomorrow"),
+    (re.compile(r"\barvo\b", re.I), "afternoon"),
+    (re.compile(r"\b(?:on )?(?:any ?time|any day|anytime) (?:on )?(?=(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)", re.I), "on "),
+    (re.compile(r"\b(?:on )?(?:any ?time|any day|anytime|coming|this coming) (?:on )?(sat|sun)\b", re.I),
+     lambda m: "on " + m.group(1) + ("urday" if m.group(1).lower() == "sat" else "day")),
+    (re.compile(r"\b(?:on )?(?:this )?coming (?=(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)", re.I), "on "),
+    (re.compile(r"\bSat\b(?!urday)"), "Saturday"),
+    (re.compile(r"\bsame[- ]day(?= (?:appt|appointment|slot|visit|consult|booking)s?\b)", re.I), "today"),
+    # "查一下下周三" is "查一下" then "下周三", not the week after next
+    (re.compile(r"一下(?=下个?(?:周|星期|礼拜))"), "一下 "),
     (re.compile(r"\bevenings\b", re.I), "evening"),
     (re.compile(r"\bmornings\b", re.I), "morning"),
     (re.compile(r"\bafternoons\b", re.I), "afternoon"),
@@ -323,7 +341,7 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
     only bounded windows around time words, so any input is answered quickly."""
     if not text or now.tzinfo is None:
         return None
-    normalised = _normalise(display_text(text[:2000]))
+    normalised = _mask(_normalise(display_text(text[:2000])))
     weeks = _next_next_week(normalised, now)
     if weeks is not None:
         return weeks
@@ -351,27 +369,67 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
 
 
 # A number of degrees is a temperature, not a date ("发烧三十九度").
-_TEMPERATURE = re.compile(r"^\s*(度|℃|°)")
+_TEMPERATURE = re.compile(r"^\s*[0-9一二三四五六七八九十点.]{0,3}\s*(度|℃|°)")
 _DAY_TIMEX = re.compile(r"\d{4}-\d{2}-\d{2}|XXXX-WXX-\d|XXXX-\d{2}-\d{2}")
 
 
-def _resolve_window(text: str, now: datetime) -> TimeWindow | None:
-    """The window a piece of text speaks of. Of several expressions, one that names a
-    day wins over a bare part of the day or hour ("晚上老做噩梦 … 周四晚上" is
-    Thursday evening), whichever language's model found it ("ok 就 Thursday 下午")."""
-    candidates: list[tuple[bool, int, TimeWindow]] = []
+# How much an expression says: a day ("周四", "tomorrow"), a range of days ("三月",
+# "后42天"), or only hours ("3pm", "上午"). The most specific wins, then the first.
+_DAY, _RANGE, _HOURS = 2, 1, 0
+_CLAUSE = re.compile(r"[,，;；。!！?？]")
+# A dosing schedule is not a time to come: "早上12个单位 晚上8个单位", "16 units morning
+# and 10 evening", "降压药早上吃还是晚上吃".
+_DOSE = re.compile(
+    r"(?:上午|早上|早晨|中午|晚上|睡前|\b(?:in the )?(?:morning|evening|night|bedtime)\b)\s*(?:各|(?:吃|服|打)(?:还是|好|药|针|[一两二三四0-9]|吗|呢|$|(?=[?？,，。\s]))|\d+\s*(?:个)?(?:单位|片|粒|毫克|mg|units?)\b)"
+    r"|\d+\s*(?:个单位|units?|片|粒|毫克|mg)\s*(?:in the )?(?:morning|evening|at night|早上|晚上|上午|中午)",
+    re.I,
+)
+# What happened, not when to come: "since this morning", "从中午疼到现在", "疼了一上午",
+# "fell this morning".
+_SINCE_BEFORE = re.compile(r"\bsince\s*$|\b(?:except|but not|not on)\s*(?:on\s*)?$|除了\s*$", re.I)
+_PAST_BEFORE = re.compile(r"(?:\b(?:passed away|died|lost (?:my|her|his))|去世|走了|过世)[^.?!]{0,8}$", re.I)
+# A month told with a past event is when it happened: "had his hip done in January".
+_PAST_EVENT = re.compile(r"\b(?:had|was|were|did|done|happened|since)\b[^.?!,]{0,30}$|以前|之前|那次|去年", re.I)
+_PART = r"(?:this |the |in the )?(?:morning|noon|afternoon|evening|night)|上午|早上|早晨|中午|下午|晚上|夜里"
+_PAST_PART = re.compile(
+    r"(\b(?:fell|slipped|tripped|started|began|happened|vomited|woke|noticed|felt|since|from|had|was|got)\b[^.?!,]{0,30}?)"
+    r"\b(?:this|in the|last) (?:morning|afternoon|evening|night)\b"
+    r"|\bsince (?:morning|noon|lunch ?time|last night)\b|(?:从|自)(?:上午|早上|早晨|中午|下午|晚上|夜里)"
+    r"|(?<![周期拜])一(?:上午|下午|晚上|中午|早上|整天)|\ball (?:morning|afternoon|evening|night|day)\b"
+    r"|(?:今天|今儿)?(?:早上|早晨|上午|中午|下午|晚上)(?=起来|起床|醒来|摔|跌|晕|吐|拉|疼|痛|发现|吃了|量的|测的)",
+    re.I,
+)
+
+
+def _mask(text: str) -> str:
+    """`text` without the parts of the day that say what happened or how to dose, not
+    when to come: "fell this morning", "since noon", "疼了一上午", "早上12个单位"."""
+    text = _DOSE.sub(" ", text)
+    return _PAST_PART.sub(lambda m: (m.group(1) or "") + " ", text)
+
+
+_LASTING = re.compile(r"^(?:一上午|一下午|一晚上|一中午|一整天|一天|all day|all morning|all night|whole day)$", re.I)
+
+
+def _candidates(cleaned: str, now: datetime, text: str) -> list[tuple[int, int, TimeWindow, bool]]:
+    """(how specific, where, window, names a part of the day) for each time expression
+    the recognisers find."""
+    found: list[tuple[int, int, TimeWindow, bool]] = []
+    if not cleaned:
+        return found
     try:
         zh, en = _recognizers()
         naive_now = now.replace(tzinfo=None)
-        models = (zh, en) if _CJK.search(text) else (en,)
-        # Leading spaces shift the English recogniser's offsets and lose the result.
-        cleaned = " ".join(_GREETING.sub(" ", text).split())
+        models = (zh, en) if _CJK.search(cleaned) else (en,)
         for model in models:
             for result in model.parse(cleaned, naive_now):
                 if _NOT_A_TIME.match(result.text.strip()) or "PRESENT_REF" in str(result.resolution):
                     continue
-                if _TEMPERATURE.match(cleaned[result.end + 1 :]):
+                if _TEMPERATURE.match(cleaned[result.end + 1 :]) or _LASTING.match(result.text.strip()):
                     continue
+                before = cleaned[: result.start]
+                if _SINCE_BEFORE.search(before) or _PAST_BEFORE.search(before) or re.search(r"[产术病]$", before):
+                    continue  # "从中午疼到现在", "fell this morning", "产后42天"
                 values = (result.resolution or {}).get("values") or []
                 value = _pick(values, now)
                 if value is None:
@@ -380,13 +438,44 @@ def _resolve_window(text: str, now: datetime) -> TimeWindow | None:
                 if window is None or window.end <= window.start or window.end - window.start > MAX_SPAN:
                     continue  # "术后一年": a span of a year is not when to come
                 if window.end > now - timedelta(days=1):
-                    names_day = bool(_DAY_TIMEX.search(value.get("timex", ""))) or value.get("type") == "daterange"
-                    candidates.append((names_day, result.start, window))
+                    if value.get("type") == "daterange":
+                        if _PAST_EVENT.search(before):
+                            continue
+                        rank = _RANGE
+                    else:
+                        rank = _DAY if _DAY_TIMEX.search(value.get("timex", "")) else _HOURS
+                    part = any(pattern.search(result.text) for _, pattern in _PART_WORDS)
+                    found.append((rank, result.start, window, part))
     except Exception:  # the recogniser has corners that raise on junk
         log.warning("time expression could not be parsed", exc_info=True)
+    return found
+
+
+def _resolve_window(text: str, now: datetime) -> TimeWindow | None:
+    """The window a piece of text speaks of. Of several expressions, one that names a
+    day wins over a bare part of the day or hour ("晚上老做噩梦 … 周四晚上" is
+    Thursday evening), whichever language's model found it ("ok 就 Thursday 下午")."""
+    # Leading spaces shift the English recogniser's offsets and lose the result.
+    cleaned = " ".join(_GREETING.sub(" ", text).split())
+    candidates = _candidates(cleaned, now, text)
+    if not candidates and _CLAUSE.search(cleaned):
+        # The recogniser sometimes swallows a whole sentence into one expression it
+        # cannot resolve ("三年前，现在想约 rehab，下周五下午"): read clause by clause.
+        for clause in _CLAUSE.split(cleaned):
+            candidates += _candidates(clause.strip(), now, text)
     if candidates:
-        with_day = [c for c in candidates if c[0]]
-        return min(with_day or candidates, key=lambda c: c[1])[2]
+        best = min(candidates, key=lambda c: (-c[0], c[1]))
+        window = best[2]
+        if best[0] == _DAY and window.end - window.start == timedelta(days=1) and window.start.time() == time(0):
+            # "the 3pm slot on Sat": the day from one expression, the hours from another
+            hours = [c[2] for c in candidates if c[0] == _HOURS and (c[2].end - c[2].start == EXACT or c[3])]
+            if hours:
+                day, tz = window.start.date(), now.tzinfo
+                return TimeWindow(
+                    datetime.combine(day, hours[0].start.time(), tz), datetime.combine(day, hours[0].end.time(), tz),
+                    window.ambiguous,
+                )
+        return window
     if _THIS_WEEK.search(text):
         monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), now.tzinfo)
         return TimeWindow(now, monday + timedelta(days=7))

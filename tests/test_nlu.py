@@ -91,6 +91,19 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("any afternoon this week", "2026-11-23T09:00", "2026-11-30T00:00", False),
         ("晚饭后能不能视频问诊", "2026-11-23T18:00", "2026-11-23T21:00", False),
         ("心梗术后一年了 约个慢病随访 大后天", "2026-11-26T00:00", "2026-11-27T00:00", False),
+        # Texting, dialect, a day and an hour told apart, what happened kept out.
+        ("can i book a GP slot tmrw arvo", "2026-11-24T13:00", "2026-11-24T18:00", False),
+        ("physio for my frozen shoulder, any time Sat", "2026-11-28T00:00", "2026-11-29T00:00", False),
+        ("cupping for my husband on coming Friday evening", "2026-11-27T18:00", "2026-11-27T21:00", False),
+        ("查一下下周三的针灸约上没有", "2026-12-02T00:00", "2026-12-03T00:00", True),
+        ("Blk 120 #08-80, the 3pm bathing slot on Sat for my dad", "2026-11-28T15:00", "2026-11-28T15:30", False),
+        ("我爸今天早上摔了 手腕肿了 约个今天的门诊", "2026-11-23T00:00", "2026-11-24T00:00", False),
+        ("帮她约三月的慢病随访 下周二上午", "2026-12-01T08:00", "2026-12-01T12:00", True),
+        ("帮我爸约个量血压 下周一上午十点", "2026-11-30T10:00", "2026-11-30T10:30", True),
+        ("想同我阿爸约个上门量血压 听日下昼", "2026-11-24T13:00", "2026-11-24T18:00", False),
+        ("孩子低烧 三十七度五 想约个门诊 明天", "2026-11-24T00:00", "2026-11-25T00:00", False),
+        ("产后42天复查 帮我约一下 周四上午", "2026-11-26T08:00", "2026-11-26T12:00", False),
+        ("referral next week please, any day except Wednesday", "2026-11-30T00:00", "2026-12-07T00:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
@@ -103,6 +116,17 @@ def test_time_expressions_follow_the_product_conventions(text: str, start: str, 
 
 def test_a_door_number_is_not_a_day() -> None:
     for text in ("住在幸福路8号 想约上门护理", "我家在胡同12号 要上门量血压", "我家门牌是120号 约个上门打针"):
+        assert resolve_when(text, NOW) is None, text
+
+
+def test_what_happened_or_how_to_dose_is_not_when_to_come() -> None:
+    for text in (
+        "胰岛素一天打两次 早上12个单位 晚上8个单位 快用完了 帮我续方",
+        "医生 我这降压药早上吃还是晚上吃好",
+        "肚子突然疼得厉害 从中午疼到现在 想找医生看看",
+        "My husband passed away in September and I'm not coping well. Could I talk to a counsellor?",
+        "早上起来右手有点麻 甩一甩就好了 想约个针灸",
+    ):
         assert resolve_when(text, NOW) is None, text
 
 
