@@ -57,6 +57,17 @@ def embedded() -> EmbeddedInterpreter:
         ("my chest X-ray results", "routine", None),
         ("没有胸痛，就是想体检", "routine", None),
         ("孩子有点低烧37.5", "routine", None),
+        ("阿婆讲嘢唔清楚 半边面歪咗", "emergency", "stroke"),
+        ("tight band across my chest and I'm drenched in sweat", "emergency", "chest_pain"),
+        ("My wife bleeding from nose very much, one hour cannot stop", "emergency", "bleeding"),
+        ("爸爸癫痫又发作了 这次连着抽了两回 中间一直没醒过来", "emergency", "seizure"),
+        ("后事我都交代好了 今晚就解脱了", "emergency", "suicide"),
+        ("想死你们了 好久没来中心了 明天上午来量血糖", "routine", None),
+        ("我妈餐后血糖十二点五", "routine", None),
+        ("glucose test this Thu 2:30pm pls", "routine", None),
+        ("My dad died of a heart attack at 60, can I book a full check-up?", "routine", None),
+        ("吓死我了 刚看见有人在小区晕倒 还好救护车来了 顺便约个量血压", "routine", None),
+        ("我刚吃完饭一个钟头 测的血糖10.1", "routine", None),
     ],
 )
 def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: str, category: str | None) -> None:
