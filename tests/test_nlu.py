@@ -259,6 +259,10 @@ def test_triage_reads_context(text: str, urgency: str, category: str | None) -> 
         ("我今年78岁 体重60公斤", None),
         ("glucose test next thursday 9am", None),
         ("Book Dad a glucose check on the 16th please", None),
+        ("mum's seizure meds (levetiracetam 500mg) are running low, refill pls", None),
+        ("二甲双胍500mg 一天两次 帮我续方", None),
+        ("高压一百五十二 低压九十 新率七十六", {"kind": "bp", "systolic": 152, "diastolic": 90, "pulse": 76}),
+        ("血糖 126 mg/dL", {"kind": "glucose", "value": 7.0, "unit": "mmol/L", "context": "random"}),
     ],
 )
 def test_readings_are_read_and_other_numbers_are_not(text: str, reading: dict | None) -> None:  # type: ignore[type-arg]
