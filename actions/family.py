@@ -188,6 +188,21 @@ async def hold_link(session: AsyncSession, *, elder_id: int, member_id: int) -> 
     return link
 
 
+async def receives_copies(session: AsyncSession, *, chat_id: int, elder_id: int) -> bool:
+    """Whether the person in this chat still gets this elder's reminders and alerts
+    (an active link with copies on), checked right before a copy goes out."""
+    found = await session.scalar(
+        select(FamilyLink.id)
+        .join(Resident, Resident.id == FamilyLink.member_id)
+        .where(
+            Resident.chat_id == chat_id, FamilyLink.elder_id == elder_id, FamilyLink.status == "active",
+            FamilyLink.receives_alerts.is_(True),
+        )
+        .limit(1)
+    )  # fmt: skip
+    return found is not None
+
+
 async def was_linked(session: AsyncSession, *, elder_id: int, member_id: int) -> bool:
     """Whether these two were ever linked (a link since ended), to tell a revoked link
     from someone who never had one."""

@@ -187,6 +187,15 @@ async def mark_failed(session: AsyncSession, row_id: int, error: str) -> None:
     await session.commit()
 
 
+async def mark_withdrawn(session: AsyncSession, row_id: int, owner: str | None = None) -> None:
+    """Claimed but no longer to be sent (its recipient may no longer have it)."""
+    query = update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending")
+    if owner is not None:
+        query = query.where(Outbox.claimed_by == owner)
+    await session.execute(query.values(status="retracted", payload={}, dedupe_key=None, locked_until=None))
+    await session.commit()
+
+
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=2 ** max(0, attempts)), MAX_BACKOFF)
 
