@@ -21,7 +21,11 @@ from actions.clock import Clock
 from actions.models import FamilyLink, ProxyBooking, Resident
 
 CODE_TTL = timedelta(hours=24)
+# What the elder is to the member ("parent": the member looks after a parent); links
+# made before the member could choose are "parent".
 RELATIONS = ("parent", "spouse", "child", "other")
+# What the member is to the elder, for messages to the elder ("您的子女 王小明").
+MEMBER_AS = {"parent": "child", "child": "parent", "spouse": "spouse", "other": "other"}
 MAX_PENDING = 3
 
 
@@ -136,8 +140,17 @@ async def _load(session: AsyncSession, link_id: int) -> FamilyLink:
     return link
 
 
-async def revoke_link(session: AsyncSession, *, link_id: int, by_resident_id: int, clock: Clock) -> FamilyLink:
-    """Either side may end a link; the resident's word ends it at once."""
+def member_as(link: FamilyLink) -> str:
+    """What the member is to the elder (one of RELATIONS)."""
+    return MEMBER_AS.get(link.relation, "other")
+
+
+async def revoke_link(
+    session: AsyncSession, *, link_id: int, by_resident_id: int, clock: Clock, notifier: object | None = None
+) -> FamilyLink:
+    """Either side may end a link; the resident's word ends it at once. With a
+    notifier, the copies still waiting for the member are withdrawn (and the member is
+    told, when the resident ended it) in the same transaction as the revocation."""
     result = await session.execute(
         update(FamilyLink)
         .where(
@@ -150,18 +163,46 @@ async def revoke_link(session: AsyncSession, *, link_id: int, by_resident_id: in
     if result.rowcount != 1:  # type: ignore[attr-defined]
         await session.rollback()
         raise NotLinked(link_id)
-    await session.commit()
-    return await _load(session, link_id)
+    link = await _load(session, link_id)
+    try:
+        if notifier is not None:
+            await notifier.family_unlinked(session, link, by_elder=link.elder_id == by_resident_id)  # type: ignore[attr-defined]
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    if notifier is not None:
+        notifier.wake()  # type: ignore[attr-defined]
+    return link
 
 
-async def set_alerts(session: AsyncSession, *, link_id: int, member_id: int, on: bool) -> bool:
+async def set_alerts(
+    session: AsyncSession, *, link_id: int, member_id: int, on: bool, notifier: object | None = None
+) -> bool:
+    """The member's own choice to get the elder's reminders and alerts or not. Turned
+    off, the copies still waiting for them are withdrawn with it; turned on, the copies
+    of the elder's upcoming reminders are queued."""
     result = await session.execute(
         update(FamilyLink)
         .where(FamilyLink.id == link_id, FamilyLink.member_id == member_id, FamilyLink.status == "active")
         .values(receives_alerts=on)
+        .execution_options(synchronize_session=False)
     )
-    await session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    changed = result.rowcount == 1  # type: ignore[attr-defined]
+    try:
+        if changed and notifier is not None:
+            link = await _load(session, link_id)
+            if on:
+                await notifier.family_copies_started(session, link)  # type: ignore[attr-defined]
+            else:
+                await notifier.family_copies_stopped(session, link)  # type: ignore[attr-defined]
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    if changed and notifier is not None:
+        notifier.wake()  # type: ignore[attr-defined]
+    return changed
 
 
 async def active_link(session: AsyncSession, *, elder_id: int, member_id: int) -> FamilyLink | None:
@@ -186,6 +227,21 @@ async def hold_link(session: AsyncSession, *, elder_id: int, member_id: int) -> 
     if link is None:
         raise NotLinked(elder_id)
     return link
+
+
+async def receives_copies(session: AsyncSession, *, chat_id: int, elder_id: int) -> bool:
+    """Whether the person in this chat still gets this elder's reminders and alerts
+    (an active link with copies on), checked right before a copy goes out."""
+    found = await session.scalar(
+        select(FamilyLink.id)
+        .join(Resident, Resident.id == FamilyLink.member_id)
+        .where(
+            Resident.chat_id == chat_id, FamilyLink.elder_id == elder_id, FamilyLink.status == "active",
+            FamilyLink.receives_alerts.is_(True),
+        )
+        .limit(1)
+    )  # fmt: skip
+    return found is not None
 
 
 async def was_linked(session: AsyncSession, *, elder_id: int, member_id: int) -> bool:

@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.booking import get_booking
+from actions.booking import ACTIVE, get_booking, upcoming_bookings
 from actions.care_config import CareConfig, load_care_config
 from actions.contracts import contracted_doctor, doctor_team
 from actions.family import members_of
 from actions.models import (
+    FamilyLink,
     GroupSession,
     Provider,
     Reading,
@@ -30,6 +31,7 @@ from actions.readings import readings_since
 from bot import notice_texts as render
 from bot.callbacks import (
     AttendMark,
+    BookingAction,
     FollowUpDone,
     GuidanceStart,
     PlanPick,
@@ -37,7 +39,7 @@ from bot.callbacks import (
 )
 from bot.chronic_texts import about, level_text, reading_text, summary_text, trend_chart
 from bot.format import format_date, format_when, provider_name
-from scheduler.outbox import enqueue, message, retract_keys
+from scheduler.outbox import enqueue, message, retract_family_copies, retract_keys
 
 Rows = list[list[tuple[str, str]]]
 
@@ -52,6 +54,7 @@ class CareNotices:
     clock: Any
     duty_chat_id: int | None
     staff_chat_ids: list[int]
+    offsets: list[int]
     emergency_number: str = "120"
 
     @property
@@ -71,9 +74,18 @@ class CareNotices:
         )  # fmt: skip
         return row is not None
 
-    async def _family(self, session: AsyncSession, elder: Resident) -> list[Resident]:
-        """Linked family members who receive the elder's reminders and alerts."""
-        return [link.member for link in await members_of(session, elder.id, alerts_only=True) if link.member is not None]
+    async def _family(self, session: AsyncSession, elder: Resident) -> list[FamilyLink]:
+        """The links of family members who receive the elder's reminders and alerts
+        (each with its member loaded: the relation says what the elder is to them)."""
+        return [link for link in await members_of(session, elder.id, alerts_only=True) if link.member is not None]
+
+    def _relative_buttons(self, lang: str, booking_id: int) -> Rows:
+        """What a linked family member may do with the elder's booking from a copy:
+        move or cancel it (through the same checks as from their list). Confirming
+        attendance stays the resident's own."""
+        t = self.i18n.translator(lang)
+        return [[(t("btn-resched-booking"), BookingAction(action="resched", booking_id=booking_id).pack()),
+                 (t("btn-cancel-booking"), BookingAction(action="cancel", booking_id=booking_id).pack())]]  # fmt: skip
 
     async def _chart_extra(self, session: AsyncSession, resident: Resident, kind: str, lang: str) -> dict[str, Any]:
         chart = await trend_chart(
@@ -98,7 +110,10 @@ class CareNotices:
         today = self.clock().astimezone(self.tz).date()
         days = (item.due_on - today).days
         queued = False
-        for reader, prefix in [(resident, ""), *[(m, "fam") for m in await self._family(session, resident)]]:
+        readers: list[tuple[Resident, str | None]] = [
+            (resident, None), *[(link.member, link.relation) for link in await self._family(session, resident)]
+        ]
+        for reader, relation in readers:
             lang = reader.language
             t = self.i18n.translator(lang)
             date = format_date(self.i18n, lang, item.due_on)
@@ -109,7 +124,7 @@ class CareNotices:
                 head = t("care-plan-due-week", plan=name, date=date)
             else:
                 head = t("care-plan-due-days", plan=name, date=date, days=str(days))
-            lines = [about(self.i18n, lang, resident), head] if prefix else [head]
+            lines = [about(self.i18n, lang, resident, relation), head] if relation else [head]
             rows: Rows = [
                 [(f"{format_when(self.i18n, lang, o.starts_at, self.tz)} · {o.provider_name_zh if lang == 'zh' else o.provider_name_en}",
                   PlanPick(item_id=item.id, slot_id=o.slot_id).pack())]
@@ -122,7 +137,7 @@ class CareNotices:
                 lines.append(t("care-plan-offers-none"))
             rows.append([(t("btn-plan-other"), PlanPick(item_id=item.id, slot_id=0).pack())])
             queued |= await self._queue(
-                session, kind="care_plan_offer", chat_id=reader.chat_id, recipient_kind="resident" if not prefix else "family",
+                session, kind="care_plan_offer", chat_id=reader.chat_id, recipient_kind="family" if relation else "resident",
                 text="\n".join(lines), buttons=rows, dedupe_key=f"plan:{item.id}:{reader.id}", resident_id=resident.id,
             )  # fmt: skip
         return queued
@@ -180,12 +195,13 @@ class CareNotices:
         if resident is None:
             return 0
         count = 0
-        for member in await self._family(session, resident):
+        for link in await self._family(session, resident):
+            member = link.member
             if member.id == reading.reported_by_id:
                 continue  # they reported it and were answered in the chat
             lang = member.language
             text = "\n".join([
-                about(self.i18n, lang, resident),
+                about(self.i18n, lang, resident, link.relation),
                 self.i18n.t(lang, "family-alert-reading", name=resident.name or "", reading=reading_text(self.i18n, lang, reading),
                             level=level_text(self.i18n, lang, reading.level)),
             ])  # fmt: skip
@@ -206,10 +222,11 @@ class CareNotices:
             text=self.i18n.t(lang, "guidance-to-resident", doctor=provider_name(doctor, lang), guidance=review.guidance or ""),
             dedupe_key=f"guidance:{review.id}", resident_id=resident.id,
         )  # fmt: skip
-        for member in await self._family(session, resident):
+        for link in await self._family(session, resident):
+            member = link.member
             mlang = member.language
             text = "\n".join([
-                about(self.i18n, mlang, resident),
+                about(self.i18n, mlang, resident, link.relation),
                 self.i18n.t(mlang, "guidance-to-family", doctor=provider_name(doctor, mlang), name=resident.name or "",
                             guidance=review.guidance or ""),
             ])  # fmt: skip
@@ -260,37 +277,46 @@ class CareNotices:
 
     # ------------------------------------------------------------------ family
 
+    def _booking_names(self, booking: Any, lang: str) -> dict[str, str]:
+        return {
+            "service": self.catalog.get(booking.service_code).name(lang),
+            "when": format_when(self.i18n, lang, booking.starts_at, self.tz),
+            "provider": provider_name(booking.provider, lang),
+        }
+
+    def _reminder_plan(self, booking: Any) -> list[tuple[int, datetime]]:
+        """The reminders still ahead for a booking: (hours before, when due)."""
+        offsets = self.catalog.get(booking.service_code).reminder_offsets_hours or self.offsets
+        now = self.clock()
+        return [(hours, due) for hours in offsets if (due := booking.starts_at - timedelta(hours=hours)) > now]
+
     async def proxy_booked(self, session: AsyncSession, booking_id: int, member: Any) -> None:
         booking = await get_booking(session, booking_id)
         if booking is None:
             return
         elder = booking.resident
         lang = elder.language
-        text = self.i18n.t(
-            lang, "family-proxy-booked", member=member.name or "", service=self.catalog.get(booking.service_code).name(lang),
-            when=format_when(self.i18n, lang, booking.starts_at, self.tz), provider=provider_name(booking.provider, lang),
-        )  # fmt: skip
+        text = self.i18n.t(lang, "family-proxy-booked", member=member.name or "", **self._booking_names(booking, lang))
         await self._queue(
             session, kind="booking_update", chat_id=elder.chat_id, recipient_kind="resident", text=text,
             dedupe_key=f"proxy:{booking_id}", resident_id=elder.id, booking_id=booking_id,
         )  # fmt: skip
+        await self._tell_other_relatives(session, booking, member, "family-other-booked", dedupe=f"proxy:{booking_id}")
 
     async def proxy_changed(
         self, session: AsyncSession, booking_id: int, member: Any, *, old_booking_id: int | None = None
     ) -> None:
         """A family member cancelled the resident's booking (or, with `old_booking_id`,
         moved it to `booking_id`): the resident is told in their language who did it
-        and which booking."""
+        and which booking, and so are the other family members who get the resident's
+        copies."""
         booking = await get_booking(session, booking_id)
         old = await get_booking(session, old_booking_id) if old_booking_id is not None else None
         if booking is None:
             return
         elder = booking.resident
         lang = elder.language
-        names = {
-            "member": member.name or "", "service": self.catalog.get(booking.service_code).name(lang),
-            "when": format_when(self.i18n, lang, booking.starts_at, self.tz), "provider": provider_name(booking.provider, lang),
-        }  # fmt: skip
+        names = {"member": member.name or "", **self._booking_names(booking, lang)}
         if old is None:
             key, text = f"proxy_cancelled:{booking_id}", self.i18n.t(lang, "family-proxy-cancelled", **names)
         else:
@@ -300,39 +326,97 @@ class CareNotices:
             session, kind="booking_update", chat_id=elder.chat_id, recipient_kind="resident", text=text,
             dedupe_key=key, resident_id=elder.id, booking_id=booking_id,
         )  # fmt: skip
+        what = "family-other-cancelled" if old is None else "family-other-rescheduled"
+        await self._tell_other_relatives(session, booking, member, what, dedupe=key, old=old)
+
+    async def _tell_other_relatives(
+        self, session: AsyncSession, booking: Any, actor: Any, key: str, *, dedupe: str, old: Any = None
+    ) -> None:
+        """What one family member did with the elder's booking, for every other one who
+        gets the elder's copies (not the one who did it: they saw it in the chat)."""
+        elder = booking.resident
+        for link in await self._family(session, elder):
+            member = link.member
+            if member.id == actor.id:
+                continue
+            lang = member.language
+            names = self._booking_names(booking, lang)
+            if old is not None:
+                names["old_when"] = format_when(self.i18n, lang, old.starts_at, self.tz)
+            text = "\n".join([
+                about(self.i18n, lang, elder, link.relation),
+                self.i18n.t(lang, key, member=actor.name or "", name=elder.name or "", **names),
+            ])  # fmt: skip
+            active = booking.status in ACTIVE
+            await self._queue(
+                session, kind="booking_update", chat_id=member.chat_id, recipient_kind="family", text=text,
+                buttons=self._relative_buttons(lang, booking.id) if active else None,
+                dedupe_key=f"{dedupe}:fam:{member.id}", resident_id=elder.id, booking_id=booking.id,
+            )  # fmt: skip
 
     async def family_linked(self, session: AsyncSession, link: Any) -> None:
+        """The member is told the resident agreed, and gets copies of the reminders of
+        the resident's bookings made before."""
         member, elder = link.member, link.elder
         lang = member.language
-        text = "\n".join([about(self.i18n, lang, elder), self.i18n.t(lang, "family-linked-member", name=elder.name or "")])
+        text = "\n".join([
+            about(self.i18n, lang, elder, link.relation), self.i18n.t(lang, "family-linked-member", name=elder.name or ""),
+        ])  # fmt: skip
         await self._queue(
             session, kind="family_notice", chat_id=member.chat_id, recipient_kind="family", text=text,
             dedupe_key=f"family_linked:{link.id}", resident_id=elder.id,
         )  # fmt: skip
+        await self.family_copies_started(session, link)
 
-    async def family_unlinked(self, session: AsyncSession, link: Any) -> None:
-        """The resident ended the link: the member is told (whom it is about first)."""
+    async def family_unlinked(self, session: AsyncSession, link: Any, *, by_elder: bool = True) -> None:
+        """A link ended: nothing still waiting about the resident goes to the member
+        any more; when the resident ended it, the member is told (whom it is about
+        first)."""
         member, elder = link.member, link.elder
         if member is None or elder is None:
             return
+        await retract_family_copies(session, chat_id=member.chat_id, resident_id=elder.id)
+        if not by_elder:
+            return
         lang = member.language
-        text = "\n".join([about(self.i18n, lang, elder), self.i18n.t(lang, "family-revoked-member", name=elder.name or "")])
+        text = "\n".join([
+            about(self.i18n, lang, elder, link.relation), self.i18n.t(lang, "family-revoked-member", name=elder.name or ""),
+        ])  # fmt: skip
         await self._queue(
             session, kind="family_notice", chat_id=member.chat_id, recipient_kind="family", text=text,
             dedupe_key=f"family_unlinked:{link.id}",
         )  # fmt: skip
 
-    async def family_reminders(self, session: AsyncSession, booking: Any, summary: Any, hours_due: list[tuple[int, datetime]]) -> None:
+    async def family_copies_stopped(self, session: AsyncSession, link: Any) -> None:
+        """The member turned the resident's reminders off: what still waits is withdrawn."""
+        if link.member is not None and link.elder_id is not None:
+            await retract_family_copies(session, chat_id=link.member.chat_id, resident_id=link.elder_id)
+
+    async def family_copies_started(self, session: AsyncSession, link: Any) -> None:
+        """Copies of the reminders still ahead for the resident's upcoming bookings,
+        for a member who now gets them (a new link, or reminders turned back on)."""
+        if link.status != "active" or not link.receives_alerts or link.elder_id is None:
+            return
+        for booking in await upcoming_bookings(session, resident_id=link.elder_id, clock=self.clock):
+            await self.family_reminders(session, booking, self._reminder_plan(booking), links=[link])
+
+    async def family_reminders(
+        self, session: AsyncSession, booking: Any, hours_due: list[tuple[int, datetime]], *,
+        links: list[FamilyLink] | None = None,
+    ) -> None:  # fmt: skip
         """Copies of a booking's reminders for linked family members (whom it is about
-        first)."""
-        elder = booking.resident
-        for member in await self._family(session, elder):
+        first), with the buttons a family member may use: move or cancel."""
+        elder = await session.get(Resident, booking.resident_id)
+        if elder is None:
+            return
+        for link in links if links is not None else await self._family(session, elder):
+            member = link.member
             lang = member.language
             service = self.catalog.get(booking.service_code)
             for hours, due in hours_due:
                 label_key = {24: "reminder-24", 2: "reminder-2"}.get(hours, "reminder-other")
                 text = "\n".join([
-                    about(self.i18n, lang, elder),
+                    about(self.i18n, lang, elder, link.relation),
                     self.i18n.t(lang, "family-reminder", name=elder.name or "",
                                 when_label=self.i18n.t(lang, label_key, hours=str(hours)), service=service.name(lang),
                                 when=format_when(self.i18n, lang, booking.starts_at, self.tz),
@@ -341,24 +425,26 @@ class CareNotices:
                 ])  # fmt: skip
                 await self._queue(
                     session, kind="reminder", chat_id=member.chat_id, recipient_kind="family", text=text, due_at=due,
+                    buttons=self._relative_buttons(lang, booking.id),
                     dedupe_key=f"reminder:{booking.id}:{hours}:fam:{member.id}", resident_id=elder.id, booking_id=booking.id,
                 )  # fmt: skip
 
     async def family_emergency(self, session: AsyncSession, resident: Resident, category: str, event_id: int, skip_chat: int | None) -> list[Resident]:
         """An emergency alert for each linked family member who receives alerts."""
         told = []
-        for member in await self._family(session, resident):
+        for link in await self._family(session, resident):
+            member = link.member
             if member.chat_id == skip_chat:
                 told.append(member)
                 continue
             lang = member.language
             text = "\n".join([
-                about(self.i18n, lang, resident),
+                about(self.i18n, lang, resident, link.relation),
                 self.i18n.t(lang, "family-emergency", name=resident.name or "", category=self.i18n.t(lang, f"category-{category}"),
                             address=resident.address or "—", emergency=self.emergency_number),
             ])  # fmt: skip
             if await self._queue(
-                session, kind="emergency_alert", chat_id=member.chat_id, recipient_kind="contact", text=text,
+                session, kind="emergency_alert", chat_id=member.chat_id, recipient_kind="family", text=text,
                 dedupe_key=f"emergency:{event_id}:family:{member.id}", resident_id=resident.id,
             ):  # fmt: skip
                 told.append(member)
@@ -407,22 +493,24 @@ class CareNotices:
         if group is None or resident is None:
             return
         now = self.clock()
-        readers = [(resident, False), *[(m, True) for m in await self._family(session, resident)]]
+        readers: list[tuple[Resident, str | None]] = [
+            (resident, None), *[(link.member, link.relation) for link in await self._family(session, resident)]
+        ]
         for hours in self.care.session_reminder_hours:
             due = group.starts_at - timedelta(hours=hours)
             if due <= now:
                 continue
-            for reader, family in readers:
+            for reader, relation in readers:
                 lang = reader.language
                 label = self.i18n.t(lang, {24: "reminder-24", 2: "reminder-2"}.get(hours, "reminder-other"), hours=str(hours))
                 names = self._session_names(group, lang)
-                if family:
-                    text = "\n".join([about(self.i18n, lang, resident),
+                if relation:
+                    text = "\n".join([about(self.i18n, lang, resident, relation),
                                       self.i18n.t(lang, "class-reminder-family", name=resident.name or "", when_label=label, **names)])  # fmt: skip
                 else:
                     text = self.i18n.t(lang, "class-reminder", when_label=label, **names)
                 await self._queue(
-                    session, kind="session_reminder", chat_id=reader.chat_id, recipient_kind="family" if family else "resident",
+                    session, kind="session_reminder", chat_id=reader.chat_id, recipient_kind="family" if relation else "resident",
                     text=text, due_at=due, dedupe_key=f"session_reminder:{signup.id}:{hours}:{reader.id}", resident_id=resident.id,
                 )  # fmt: skip
 

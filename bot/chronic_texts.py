@@ -38,9 +38,10 @@ def level_text(i18n: I18n, lang: str, level: str) -> str:
     return i18n.t(lang, f"level-{level}")
 
 
-def about(i18n: I18n, lang: str, person: Resident) -> str:
-    """The first line of every message to a family member: whom it is about."""
-    return i18n.t(lang, "family-about", name=person.name or "")
+def about(i18n: I18n, lang: str, person: Resident, relation: str) -> str:
+    """The first line of every message to a family member: whom it is about, with what
+    they are to the member ("【关于 张桂兰（父母）】")."""
+    return i18n.t(lang, "family-about", name=person.name or "", relation=i18n.t(lang, f"relation-{relation}"))
 
 
 def progress_line(i18n: I18n, lang: str, reached: str) -> str:

@@ -156,8 +156,6 @@ class OutboxNotifier(CareNotices):
             return
         resident, provider = booking.resident, booking.provider
         summary = await booking_summary(session, booking_id, tz=self.tz, clock=self.clock)
-        service = self.catalog.get(booking.service_code)
-        offsets = service.reminder_offsets_hours or self.offsets
         now = self.clock()
         t = self.i18n.translator(resident.language)
         buttons = [
@@ -165,12 +163,8 @@ class OutboxNotifier(CareNotices):
             [(t("btn-resched-booking"), BookingAction(action="resched", booking_id=booking_id).pack()),
              (t("btn-cancel-booking"), BookingAction(action="cancel", booking_id=booking_id).pack())],
         ]  # fmt: skip
-        planned: list[tuple[int, datetime]] = []
-        for hours in offsets:
-            due = booking.starts_at - timedelta(hours=hours)
-            if due <= now:
-                continue
-            planned.append((hours, due))
+        planned = self._reminder_plan(booking)
+        for hours, due in planned:
             text = render.reminder_text(self.i18n, self.catalog, self.tz, resident, summary, provider, hours)
             await enqueue(
                 session,
@@ -185,7 +179,7 @@ class OutboxNotifier(CareNotices):
                 resident_id=resident.id,
             )
         # Linked family members who receive the resident's reminders get a copy.
-        await self.family_reminders(session, booking, summary, planned)
+        await self.family_reminders(session, booking, planned)
 
     async def booking_created(self, session: AsyncSession, booking_id: int) -> None:
         await self._provider_notice(session, booking_id, "provider_summary", "summary-new")

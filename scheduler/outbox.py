@@ -121,6 +121,23 @@ async def retract_to_chat(session: AsyncSession, *, chat_id: int, recipient_kind
     return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
 
+async def retract_family_copies(session: AsyncSession, *, chat_id: int, resident_id: int) -> int:
+    """Withdraws what still waits for a family member about this resident (their
+    reminders, alerts and notices): the link ended or the member turned copies off.
+    The text goes, and the dedupe key is freed so that copies can be queued again if
+    the member turns them back on."""
+    result = await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.chat_id == chat_id, Outbox.resident_id == resident_id, Outbox.recipient_kind == "family",
+            Outbox.status == "pending",
+        )
+        .values(status="retracted", payload={}, dedupe_key=None)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int = 100, owner: str = "") -> list[Outbox]:
     """Marks up to `limit` due rows, most urgent first, as being sent by `owner` and
     commits. Rows whose sender died mid-send come back when their lease runs out."""
@@ -184,6 +201,15 @@ async def mark_failed(session: AsyncSession, row_id: int, error: str) -> None:
     await session.execute(
         update(Outbox).where(Outbox.id == row_id).values(status="failed", last_error=error[:200], locked_until=None)
     )
+    await session.commit()
+
+
+async def mark_withdrawn(session: AsyncSession, row_id: int, owner: str | None = None) -> None:
+    """Claimed but no longer to be sent (its recipient may no longer have it)."""
+    query = update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending")
+    if owner is not None:
+        query = query.where(Outbox.claimed_by == owner)
+    await session.execute(query.values(status="retracted", payload={}, dedupe_key=None, locked_until=None))
     await session.commit()
 
 

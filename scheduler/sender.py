@@ -37,6 +37,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.clock import Clock
+from actions.family import receives_copies
 from actions.models import Outbox
 from actions.residents import mark_unreachable
 from scheduler.outbox import (
@@ -49,6 +50,7 @@ from scheduler.outbox import (
     mark_failed,
     mark_retry,
     mark_sent,
+    mark_withdrawn,
 )
 
 log = logging.getLogger(__name__)
@@ -336,6 +338,16 @@ class Dispatcher:
             await self._extend()
         return row.id in self._held
 
+    async def _still_wanted(self, row: Outbox) -> bool:
+        """Right before a send: a copy for a family member goes out only while their
+        link with the resident is active and they get copies. Ending a link withdraws
+        what waits in the same transaction; this catches a copy written by a change
+        that was under way at that moment, or claimed just before."""
+        if row.recipient_kind != "family" or row.resident_id is None:
+            return True
+        async with self.sessionmaker() as session:
+            return await receives_copies(session, chat_id=row.chat_id, elder_id=row.resident_id)
+
     async def _send_chain(self, gate: asyncio.Semaphore, chain: list[list[Outbox]]) -> int:
         sent = 0
         async with gate:
@@ -401,6 +413,11 @@ class Dispatcher:
             await self.limiter.acquire(row.chat_id)
             if not await self._still_ours(row):
                 self.stats.skipped += 1
+                return False
+            if not await self._still_wanted(row):
+                self.stats.skipped += 1
+                async with self.sessionmaker() as session:
+                    await mark_withdrawn(session, row.id, owner=self.owner)
                 return False
             await self.bot.send_message(row.chat_id, payload.get("text", ""), reply_markup=_markup(payload))
             if payload.get("photo_b64"):

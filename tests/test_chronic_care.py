@@ -252,12 +252,12 @@ async def test_a_family_member_links_with_consent_books_and_reports_for_a_parent
             link = (await session.scalars(select(FamilyLink))).one()
             assert link.status == "pending" and link.code_hash != code and len(link.code_hash) == 64
         await j.say(RESIDENT, code)
-        assert "王小明 想关注您的健康" in j.last_text(RESIDENT)
+        assert "王小明（您的子女）想关注您的健康" in j.last_text(RESIDENT)
         await j.tap(RESIDENT, "✅ 同意")
         assert "王小明 现在可以帮您办事了" in j.last_text(RESIDENT)
         await j.dispatch()
         told = j.last_text(MEMBER)
-        assert told.startswith("【关于 张桂兰】") and "张桂兰 已同意" in told
+        assert told.startswith("【关于 张桂兰（父母）】") and "张桂兰 已同意" in told
         # A code works once.
         await j.say(OTHER, code)
 
@@ -277,7 +277,7 @@ async def test_a_family_member_links_with_consent_books_and_reports_for_a_parent
             assert proxy.member_id == member.id
             reminders = (await session.scalars(select(Outbox).where(Outbox.kind == "reminder"))).all()
             to_member = [r for r in reminders if r.chat_id == MEMBER]
-            assert to_member and all(r.payload["text"].startswith("【关于 张桂兰】") for r in to_member)
+            assert to_member and all(r.payload["text"].startswith("【关于 张桂兰（父母）】") for r in to_member)
             assert any(r.chat_id == RESIDENT for r in reminders)
         await j.dispatch()
         assert "您的家人 王小明 为您预约了" in _texts(j, RESIDENT)
@@ -294,7 +294,7 @@ async def test_a_family_member_links_with_consent_books_and_reports_for_a_parent
         await j.say(RESIDENT, "我胸口疼得厉害，一直出冷汗")
         await j.dispatch()
         alert = j.last_text(MEMBER)
-        assert alert.startswith("【关于 张桂兰】") and "紧急情况" in alert and "和平里一区3号楼2单元501" in alert
+        assert alert.startswith("【关于 张桂兰（父母）】") and "紧急情况" in alert and "和平里一区3号楼2单元501" in alert
         assert "王小明" in _texts(j, RESIDENT)  # the parent is told truthfully who was told
 
         # The parent revokes: the member is told and can no longer act for them.

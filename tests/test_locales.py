@@ -54,7 +54,7 @@ def family_values() -> dict[str, set[str]]:
         "gender-": {p["gender"] for p in community["providers"]},
         "group-": set(PRIORITY_GROUPS),
         "callback-reason-": {"urgent", "voice", "help", "contact", "other"},
-        "recipient-": {"resident", "provider", "contact", "staff"},
+        "recipient-": {"resident", "provider", "contact", "staff", "family"},
         "beneficiary-": {kind for kind, _ in _PEOPLE} | {"self"},
         "web-ind-": {target.key for target in TARGETS},
         "web-login-": {"unknown", "used", "expired", "revoked"},
@@ -66,6 +66,7 @@ def family_values() -> dict[str, set[str]]:
         "review-head-": set(REVIEW_KINDS),
         "plan-status-": set(PLAN_OPEN),
         "relation-": set(RELATIONS),
+        "btn-relation-": set(RELATIONS),
         "progress-": set(PROGRESS),
     }
 

@@ -20,6 +20,7 @@ from actions.family import (
     confirm_link,
     elders_of,
     issue_code,
+    member_as,
     members_of,
     normalise_code,
     pending_link,
@@ -60,7 +61,7 @@ async def show_family(message: Message, session: AsyncSession, resident: Residen
         lines.append(t("family-menu-members"))
         for link in members:
             name = link.member.name if link.member else ""
-            lines.append(t("family-line-member", name=name))
+            lines.append(t("family-line-member", name=name, relation=t(f"relation-{member_as(link)}")))
             rows.append([(t("btn-family-revoke", name=name), FamilyAction(action="revoke", link_id=link.id).pack())])
     rows.append([(t("btn-family-link"), FamilyAction(action="link").pack())])
     rows.append([(t("btn-family-code"), FamilyAction(action="code").pack())])
@@ -79,7 +80,7 @@ async def ask_consent(message: Message, state: FSMContext, session: AsyncSession
     await state.set_state(Family.confirming_link)
     await state.set_data({"link_id": link.id})
     await message.answer(
-        t("family-confirm", member=link.member.name or ""),
+        t("family-confirm", member=link.member.name or "", relation=t(f"relation-{member_as(link)}")),
         reply_markup=inline([[(t("btn-family-allow"), FamilyAction(action="allow", link_id=link.id).pack()),
                               (t("btn-family-deny"), FamilyAction(action="deny", link_id=link.id).pack())]]),
     )  # fmt: skip
@@ -134,7 +135,7 @@ def build_router() -> Router:
         action = callback_data.action
         if action == "link":
             await msg.answer(t("family-relation-ask"), reply_markup=inline(
-                [[(t(f"relation-{r}"), FamilyAction(action="relation", value=r).pack())] for r in RELATIONS]
+                [[(t(f"btn-relation-{r}"), FamilyAction(action="relation", value=r).pack())] for r in RELATIONS]
             ))  # fmt: skip
         elif action == "relation":
             code = await issue_code(session, member_id=resident.id, relation=callback_data.value, clock=deps.clock)
@@ -161,18 +162,16 @@ def build_router() -> Router:
             await msg.answer(t("family-linked-elder", member=link.member.name or ""), reply_markup=main_menu(t))
         elif action == "revoke":
             try:
-                link = await revoke_link(session, link_id=callback_data.link_id, by_resident_id=resident.id, clock=deps.clock)
+                link = await revoke_link(session, link_id=callback_data.link_id, by_resident_id=resident.id, clock=deps.clock,
+                                         notifier=deps.notifier)  # fmt: skip
             except NotLinked:
                 await msg.answer(t("family-not-linked"))
                 return
             other = link.member if link.elder_id == resident.id else link.elder
             await msg.answer(t("family-revoked", name=other.name if other else ""))
-            if link.elder_id == resident.id:
-                await deps.notifier.family_unlinked(session, link)  # type: ignore[attr-defined]
-                await session.commit()
-                deps.notifier.wake()
         elif action in ("alerts_on", "alerts_off"):
-            await set_alerts(session, link_id=callback_data.link_id, member_id=resident.id, on=action == "alerts_on")
+            await set_alerts(session, link_id=callback_data.link_id, member_id=resident.id, on=action == "alerts_on",
+                             notifier=deps.notifier)  # fmt: skip
             await show_family(msg, session, resident, t)
         elif action == "book":
             elder_id = next((link.elder_id for link in await elders_of(session, resident.id) if link.id == callback_data.link_id), None)

@@ -91,12 +91,12 @@ care-plan-family-due = { $name }'s { $plan } is due soon ({ $date }).
 care-plan-booked = This booking counts as your { $plan }.
 
 ## Family accounts
-family-about = [About { $name }]
+family-about = [About { $name } ({ $relation })]
 family-menu = 👪 Family accounts: a family member can book for you, report your readings, and get your reminders and emergency alerts.
 family-menu-elders = Family you look after:
 family-menu-members = Family who can act for you:
 family-line-elder = { "  " }{ $name } ({ $relation }){ $alerts }
-family-line-member = { "  " }{ $name }
+family-line-member = { "  " }{ $name } ({ $relation })
 family-alerts-on = { " " }· gets reminders and alerts
 family-alerts-off = { " " }· no reminders
 btn-family-link = ➕ I look after a family member
@@ -110,14 +110,18 @@ family-relation-ask = The person you look after is your…
 relation-parent = parent
 relation-spouse = spouse
 relation-child = child
-relation-other = other family
+relation-other = other relative
+btn-relation-parent = Parent
+btn-relation-spouse = Spouse
+btn-relation-child = Child
+btn-relation-other = Other relative
 family-code-issued =
     Your family code is: { $code }
     Give it to your relative and ask them to send it to me (valid for 24 hours). Once they agree you can book for them, report their readings, and get their reminders and alerts.
 family-code-ask = Please type the 6-digit code your family member gave you:
 family-code-bad = That code is wrong or has expired. Ask your family member for a new one.
 family-confirm =
-    { $member } would like to look after your health:
+    { $member } (your { $relation }) would like to look after your health:
     · book and cancel for you
     · report your blood pressure and glucose
     · get your reminders and emergency alerts
@@ -137,6 +141,9 @@ family-readback-for = For: { $name }
 family-proxy-booked = Your family member { $member } booked for you: { $service }, { $when }, { $provider }.
 family-proxy-cancelled = Your family member { $member } cancelled your booking: { $service }, { $when }, { $provider }.
 family-proxy-rescheduled = Your family member { $member } moved your booking: { $service }, from { $old_when } to { $when }, { $provider }.
+family-other-booked = { $member } booked for { $name }: { $service }, { $when }, { $provider }.
+family-other-cancelled = { $member } cancelled { $name }'s booking: { $service }, { $when }, { $provider }.
+family-other-rescheduled = { $member } moved { $name }'s booking: { $service }, from { $old_when } to { $when }, { $provider }.
 family-who = For whom?
 family-reminder =
     ⏰ Reminder: { $name } has an appointment { $when_label }

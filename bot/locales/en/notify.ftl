@@ -82,6 +82,7 @@ alert-emergency-undelivered =
     { $text }
 recipient-provider = doctor
 recipient-contact = emergency contact
+recipient-family = family member
 recipient-resident = resident
 recipient-staff = staff
 delivery-failed-staff = ⚠️ A message could not be delivered (#{ $id }, { $kind }: { $error }). Resident: { $name }, phone { $phone }. Please contact them.

@@ -91,12 +91,12 @@ care-plan-family-due = { $name }的{ $plan }快到期了（{ $date }）。
 care-plan-booked = 这次预约会算作您的{ $plan }。
 
 ## 亲情账户
-family-about = 【关于 { $name }】
+family-about = 【关于 { $name }（{ $relation }）】
 family-menu = 👪 亲情账户：家人可以替您预约、报告血压血糖，并收到您的提醒和紧急警报。
 family-menu-elders = 您关注的家人：
 family-menu-members = 能替您办事的家人：
 family-line-elder = 　{ $name }（{ $relation }）{ $alerts }
-family-line-member = 　{ $name }
+family-line-member = 　{ $name }（{ $relation }）
 family-alerts-on = · 接收提醒和警报
 family-alerts-off = · 不接收提醒
 btn-family-link = ➕ 我是家属，关注老人
@@ -108,16 +108,20 @@ btn-family-alerts-off = 🔕 不收{ $name }的提醒
 btn-family-alerts-on = 🔔 接收{ $name }的提醒
 family-relation-ask = 您要关注的是您的？
 relation-parent = 父母
-relation-spouse = 老伴/配偶
-relation-child = 孩子
-relation-other = 其他家人
+relation-spouse = 配偶
+relation-child = 子女
+relation-other = 其他亲属
+btn-relation-parent = 父母
+btn-relation-spouse = 配偶
+btn-relation-child = 子女
+btn-relation-other = 其他亲属
 family-code-issued =
     您的家人码是：{ $code }
     请把这个码告诉老人，让老人发给我（24小时内有效）。老人确认后，您就能替TA预约、报告血压血糖，并收到TA的提醒和警报。
 family-code-ask = 请输入家人给您的6位数字码：
 family-code-bad = 这个码不对或已经过期了。请让家人重新要一个码。
 family-confirm =
-    { $member } 想关注您的健康：
+    { $member }（您的{ $relation }）想关注您的健康：
     · 替您预约、取消
     · 替您报告血压血糖
     · 收到您的提醒和紧急警报
@@ -137,6 +141,9 @@ family-readback-for = 为：{ $name }
 family-proxy-booked = 您的家人 { $member } 为您预约了：{ $service }，{ $when }，{ $provider }。
 family-proxy-cancelled = 您的家人 { $member } 取消了您的预约：{ $service }，{ $when }，{ $provider }。
 family-proxy-rescheduled = 您的家人 { $member } 把您的预约改了时间：{ $service }，原来 { $old_when }，现在 { $when }，{ $provider }。
+family-other-booked = { $member } 替{ $name }预约了：{ $service }，{ $when }，{ $provider }。
+family-other-cancelled = { $member } 取消了{ $name }的预约：{ $service }，{ $when }，{ $provider }。
+family-other-rescheduled = { $member } 把{ $name }的预约改了时间：{ $service }，原来 { $old_when }，现在 { $when }，{ $provider }。
 family-who = 替哪位家人？
 family-reminder =
     ⏰ 提醒：{ $when_label }{ $name }有预约

@@ -82,6 +82,7 @@ alert-emergency-undelivered =
     { $text }
 recipient-provider = 医生
 recipient-contact = 紧急联系人
+recipient-family = 家属
 recipient-resident = 居民
 recipient-staff = 工作人员
 delivery-failed-staff = ⚠️ 一条消息没能送达（#{ $id }，{ $kind }：{ $error }）。居民：{ $name }，电话 { $phone }。请联系对方。
