@@ -3,10 +3,10 @@
 The sets live in nlu/eval/; the blind sets and the team's set never enter training
 (a test checks):
 - team: written by the team beside the training data; a regression check only;
-- dev_a, dev_b, dev_e, dev_g, dev_i, dev_j, dev_k: written blind (by writers who saw
+- dev_a, dev_b, dev_e, dev_g, dev_i, dev_j, dev_k, dev_l, dev_m: written blind (by writers who saw
   only the product contract), then used for error analysis, so they are development
   sets now, and training data too (nlu/rasa/data/nlu_development_sets.yml): their
-  scores are training scores. E, G, I, J and K were scored once as blind sets first;
+  scores are training scores. E, G, I, J, K, L and M were scored once as blind sets first;
   README gives those numbers;
 - blind_c, blind_d, blind_f, blind_h: written blind the same way and never looked
   into: only their aggregate numbers are printed, never their lines.
@@ -39,6 +39,8 @@ SETS = {
     "dev_i": EVAL_DIR / "dev_i.jsonl",
     "dev_j": EVAL_DIR / "dev_j.jsonl",
     "dev_k": EVAL_DIR / "dev_k.jsonl",
+    "dev_l": EVAL_DIR / "dev_l.jsonl",
+    "dev_m": EVAL_DIR / "dev_m.jsonl",
     "blind_c": EVAL_DIR / "blind_c.jsonl",
     "blind_d": EVAL_DIR / "blind_d.jsonl",
     "blind_f": EVAL_DIR / "blind_f.jsonl",
