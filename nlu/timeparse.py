@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -67,6 +68,14 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\b(?:wendesday|wednesdy|wedensday|wensday|wednsday)\b", re.I), "wednesday"),
     (re.compile(r"\b(?:thurday|thrusday|thursdy)\b", re.I), "thursday"),
     (re.compile(r"\b(?:tuseday|tuesdy|teusday)\b", re.I), "tuesday"),
+    (re.compile(r"\b(?:tomorow|tommorow|tommorrow|tomorrw|tmorrow|tomrrow|tomorroe)\b", re.I), "tomorrow"),
+    # "starting next week", "from Monday": when it begins is when to come
+    (re.compile(r"\b(?:starting|beginning|start)\s+(?:from\s+)?(?=(?:next|this|on|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)", re.I), ""),
+    # "around 3", "about 8": an hour of the day
+    (re.compile(r"\b(?:around|about|at about|at around)\s+(\d{1,2})(?![\d:.]|\s*(?:am|pm|a\.m|p\.m|o'?clock|mins?|minutes|hours?|hrs?|days?|weeks?|months?|years?|times|units|tablets|pills|mg|kg|%|people|of))", re.I),
+     r"at \1"),
+    # "问下 礼拜五", "看一下 周三": the 下 belongs to the verb
+    (re.compile(r"(?<=[问看查说等试聊弄听一])下\s+(?=(?:周|星期|礼拜))"), "下，"),
     # Texting: "tmrw arvo", "any time Sat", "this coming Friday", "a same-day appt"
     (re.compile(r"\b(?:tmrw|tmrow|tmr|tmw|tomoz|tomo|2moro|2morrow|2mrw)\b", re.I), "tomorrow"),
     (re.compile(r"\barvo\b", re.I), "afternoon"),
@@ -114,7 +123,11 @@ def _day_of_month(number: str) -> bool:
     return 1 <= value <= 31
 
 
+_CJK_LATIN = re.compile(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z])|(?<=[A-Za-z])(?=[\u4e00-\u9fff])")
+
+
 def _normalise(text: str) -> str:
+    text = _CJK_LATIN.sub(" ", text)
     for old, new in _DIALECT:
         text = text.replace(old, new)
     for pattern, replacement in _REWRITES:
@@ -234,14 +247,18 @@ def _pick(values: list[dict[str, str]], now: datetime) -> dict[str, str] | None:
     return ahead[0] if ahead else None
 
 
-def _window_from(value: dict[str, str], now: datetime, text: str) -> TimeWindow | None:
+def _window_from(value: dict[str, str], now: datetime, text: str, near: str = "") -> TimeWindow | None:
+    """The window of one recognised value; `near` is the expression and what follows it,
+    whose part of the day wins over one said elsewhere ("Friday afternoon, she naps in
+    the morning")."""
     tz = now.tzinfo
     kind = value.get("type")
     timex = value.get("timex", "")
     if kind in ("duration", "set"):
         return None  # "九个月", "twice a week": how long or how often, not when
     ambiguous = bool(_AMBIGUOUS.search(text))
-    part = next((code for code, pattern in _PART_WORDS if pattern.search(text)), None)
+    part = next((code for code, pattern in _PART_WORDS if pattern.search(near)), None)
+    part = part or next((code for code, pattern in _PART_WORDS if pattern.search(text)), None)
     if part is None:
         match = re.search(r"T(MO|MI|AF|EV|NI)$", timex)
         part = match.group(1) if match else None
@@ -370,13 +387,15 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
 
 # A number of degrees is a temperature, not a date ("发烧三十九度").
 _TEMPERATURE = re.compile(r"^\s*[0-9一二三四五六七八九十点.]{0,3}\s*(度|℃|°)")
-_DAY_TIMEX = re.compile(r"\d{4}-\d{2}-\d{2}|XXXX-WXX-\d|XXXX-\d{2}-\d{2}")
+_DAY_TIMEX = re.compile(r"\d{4}-\d{2}-\d{2}|XXXX-WXX-\d|XXXX-\d{2}-\d{2}|XXXX-XX-\d{2}")
 
 
 # How much an expression says: a day ("周四", "tomorrow"), a range of days ("三月",
 # "后42天"), or only hours ("3pm", "上午"). The most specific wins, then the first.
 _DAY, _RANGE, _HOURS = 2, 1, 0
 _CLAUSE = re.compile(r"[,，;；。!！?？]")
+_OPEN_ENDED = re.compile(r"\s*(?:以后|之后|以前|之前|后|前|起|onwards|or later|or after|at the latest)", re.I)
+_CLAUSE_OR_GAP = re.compile(r"[,，;；。!！?？]|\s+")
 # A dosing schedule is not a time to come: "早上12个单位 晚上8个单位", "16 units morning
 # and 10 evening", "降压药早上吃还是晚上吃".
 _DOSE = re.compile(
@@ -392,26 +411,35 @@ _PAST_BEFORE = re.compile(r"(?:\b(?:passed away|died|lost (?:my|her|his))|去世
 _PAST_EVENT = re.compile(r"\b(?:had|was|were|did|done|happened|since)\b[^.?!,]{0,30}$|以前|之前|那次|去年", re.I)
 _PART = r"(?:this |the |in the )?(?:morning|noon|afternoon|evening|night)|上午|早上|早晨|中午|下午|晚上|夜里"
 _PAST_PART = re.compile(
-    r"(\b(?:fell|slipped|tripped|started|began|happened|vomited|woke|noticed|felt|since|from|had|was|got)\b[^.?!,]{0,30}?)"
+    r"(\b(?:fell|slipped|tripped|started|began|happened|vomited|woke|noticed|felt|since|from|had|was|got|came|went|"
+    r"stopped|broke|hurt|cut|burnt|burned|bled|collapsed|fainted|threw|coughed|choked|swallowed|took|ate|drank|said|told|called|rang)\b[^.?!,]{0,30}?)"
     r"\b(?:this|in the|last) (?:morning|afternoon|evening|night)\b"
-    r"|\bsince (?:morning|noon|lunch ?time|last night)\b|(?:从|自)(?:上午|早上|早晨|中午|下午|晚上|夜里)"
+    r"|\bsince (?:morning|noon|lunch ?time|last night)\b|(?<=\d)\s*(?:this|in the) (?:morning|evening)\b"
+    r"|(?:从|自)(?:上午|早上|早晨|中午|下午|晚上|夜里)"
     r"|(?<![周期拜])一(?:上午|下午|晚上|中午|早上|整天)|\ball (?:morning|afternoon|evening|night|day)\b"
     r"|(?:今天|今儿)?(?:早上|早晨|上午|中午|下午|晚上)(?=起来|起床|醒来|摔|跌|晕|吐|拉|疼|痛|发现|吃了|量的|测的)",
     re.I,
 )
 
 
+_NOT_CLOCK = re.compile(
+    r"(?:餐后|饭后|吃完饭|吃饭后)\s*[0-9一二两三半]+\s*(?:个)?(?:小时|钟头|h\b)|一点(?=都|也|儿|点|不|没|小)|\b\d+\s*hours? after (?:a |my |the )?(?:meal|food|eating|breakfast|lunch|dinner)",
+    re.I,
+)
+
+
 def _mask(text: str) -> str:
     """`text` without the parts of the day that say what happened or how to dose, not
-    when to come: "fell this morning", "since noon", "疼了一上午", "早上12个单位"."""
-    text = _DOSE.sub(" ", text)
+    when to come: "fell this morning", "since noon", "疼了一上午", "早上12个单位", and
+    without numbers that are no clock ("餐后两小时", "一点都不敢着地")."""
+    text = _NOT_CLOCK.sub(" ", _DOSE.sub(" ", text))
     return _PAST_PART.sub(lambda m: (m.group(1) or "") + " ", text)
 
 
 _LASTING = re.compile(r"^(?:一上午|一下午|一晚上|一中午|一整天|一天|all day|all morning|all night|whole day)$", re.I)
 
 
-def _candidates(cleaned: str, now: datetime, text: str) -> list[tuple[int, int, TimeWindow, bool]]:
+def _candidates(cleaned: str, now: datetime, text: str, depth: int = 0) -> list[tuple[int, int, TimeWindow, bool]]:
     """(how specific, where, window, names a part of the day) for each time expression
     the recognisers find."""
     found: list[tuple[int, int, TimeWindow, bool]] = []
@@ -430,14 +458,21 @@ def _candidates(cleaned: str, now: datetime, text: str) -> list[tuple[int, int, 
                 before = cleaned[: result.start]
                 if _SINCE_BEFORE.search(before) or _PAST_BEFORE.search(before) or re.search(r"[产术病]$", before):
                     continue  # "从中午疼到现在", "fell this morning", "产后42天"
+                if result.resolution is None and _PART_WORD.search(result.text) and depth == 0:
+                    # "the 15th in the afternoon" comes back unresolved: the day alone,
+                    # the part of the day from the text around it.
+                    bare = cleaned[: result.start] + _PART_WORD.sub(" ", result.text) + cleaned[result.end + 1 :]
+                    found += [(r, p, w, True) for r, p, w, _ in _candidates(" ".join(bare.split()), now, text, 1)]
+                    continue
                 values = (result.resolution or {}).get("values") or []
                 value = _pick(values, now)
                 if value is None:
                     continue
-                window = _window_from(value, now, text)
+                near = cleaned[result.start : result.end + 16]
+                window = _window_from(value, now, text, near)
                 if window is None or window.end <= window.start or window.end - window.start > MAX_SPAN:
                     continue  # "术后一年": a span of a year is not when to come
-                if window.end > now - timedelta(days=1):
+                if window.end > now - timedelta(days=1) and not (window.end <= now and _AGO.search(result.text)):
                     if value.get("type") == "daterange":
                         if _PAST_EVENT.search(before):
                             continue
@@ -445,10 +480,16 @@ def _candidates(cleaned: str, now: datetime, text: str) -> list[tuple[int, int, 
                     else:
                         rank = _DAY if _DAY_TIMEX.search(value.get("timex", "")) else _HOURS
                     part = any(pattern.search(result.text) for _, pattern in _PART_WORDS)
+                    if _OPEN_ENDED.match(cleaned, result.end) and window.end - window.start == EXACT:
+                        window = replace(window, source="open")  # "六点以后": not that hour
                     found.append((rank, result.start, window, part))
     except Exception:  # the recogniser has corners that raise on junk
         log.warning("time expression could not be parsed", exc_info=True)
     return found
+
+
+# A moment already gone ("an hour ago", "两小时前") is when it happened.
+_AGO = re.compile(r"\bago\b|前", re.I)
 
 
 def _resolve_window(text: str, now: datetime) -> TimeWindow | None:
@@ -458,23 +499,38 @@ def _resolve_window(text: str, now: datetime) -> TimeWindow | None:
     # Leading spaces shift the English recogniser's offsets and lose the result.
     cleaned = " ".join(_GREETING.sub(" ", text).split())
     candidates = _candidates(cleaned, now, text)
-    if not candidates and _CLAUSE.search(cleaned):
+    splitter = _CLAUSE_OR_GAP if _CJK.search(cleaned) else _CLAUSE
+    if not candidates and splitter.search(cleaned):
         # The recogniser sometimes swallows a whole sentence into one expression it
         # cannot resolve ("三年前，现在想约 rehab，下周五下午"): read clause by clause.
-        for clause in _CLAUSE.split(cleaned):
-            candidates += _candidates(clause.strip(), now, text)
+        for clause in splitter.split(cleaned):
+            # Out of its sentence a lone part of the day is too weak ("夜里睡不着").
+            candidates += [c for c in _candidates(clause.strip(), now, text) if c[0] != _HOURS]
     if candidates:
-        best = min(candidates, key=lambda c: (-c[0], c[1]))
+        best = min(candidates, key=lambda c: (-c[0], -c[1]))
         window = best[2]
-        if best[0] == _DAY and window.end - window.start == timedelta(days=1) and window.start.time() == time(0):
+        whole_day = window.end - window.start == timedelta(days=1) and window.start.time() == time(0)
+        day, tz = window.start.date(), now.tzinfo
+        if best[0] == _DAY and whole_day:
             # "the 3pm slot on Sat": the day from one expression, the hours from another
-            hours = [c[2] for c in candidates if c[0] == _HOURS and (c[2].end - c[2].start == EXACT or c[3])]
+            hours = [
+                c[2] for c in candidates if c[0] == _HOURS and ((c[2].end - c[2].start == EXACT and c[2].source != "open") or c[3])
+            ]
             if hours:
-                day, tz = window.start.date(), now.tzinfo
                 return TimeWindow(
                     datetime.combine(day, hours[0].start.time(), tz), datetime.combine(day, hours[0].end.time(), tz),
                     window.ambiguous,
                 )
+        if window.end - window.start > EXACT and not whole_day and window.end - window.start < timedelta(days=1):
+            # "tonight, around 8", "下午 around 3点": the exact time within the part of the day
+            for rank, _, exact, _ in candidates:
+                if rank == _HOURS and exact.end - exact.start == EXACT and exact.source != "open":
+                    moment = exact.start.time()
+                    if moment.hour < 12 and window.start.hour >= 12:
+                        moment = time(moment.hour + 12, moment.minute)
+                    start = datetime.combine(day, moment, tz)
+                    if window.start <= start < window.end:
+                        return TimeWindow(start, start + EXACT, window.ambiguous)
         return window
     if _THIS_WEEK.search(text):
         monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), now.tzinfo)

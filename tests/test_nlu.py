@@ -115,6 +115,16 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("孩子低烧 三十七度五 想约个门诊 明天", "2026-11-24T00:00", "2026-11-25T00:00", False),
         ("产后42天复查 帮我约一下 周四上午", "2026-11-26T08:00", "2026-11-26T12:00", False),
         ("referral next week please, any day except Wednesday", "2026-11-30T00:00", "2026-12-07T00:00", False),
+        ("online consultation tonight if possible, around 8", "2026-11-23T20:00", "2026-11-23T20:30", False),
+        ("a BP check for Grandma? Anytime Friday afternoon, she naps in the morning", "2026-11-27T13:00", "2026-11-27T18:00", False),
+        ("崴脚了 脚脖子肿得老高 一点都不敢着地 下午能看不", "2026-11-23T13:00", "2026-11-23T18:00", False),
+        ("Physio for my knee, twice a week if possible, starting next week", "2026-11-30T00:00", "2026-12-07T00:00", False),
+        ("I want to cancle my appointmnet tomorow", "2026-11-24T00:00", "2026-11-25T00:00", False),
+        ("孩子最近晚上老咳嗽，白天还好，能不能约个明天下午的，我下班早", "2026-11-24T13:00", "2026-11-24T18:00", False),
+        ("元旦前一天 31号 想来做个理疗", "2026-12-31T00:00", "2027-01-01T00:00", False),
+        ("bp check on the 28th in the afternoon", "2026-11-28T13:00", "2026-11-28T18:00", False),
+        ("我想预约一个physio，下周一morning可以吗", "2026-11-30T08:00", "2026-11-30T12:00", True),
+        ("刚才差点噎着 咳出来就没事了 顺便问下 礼拜五能约体检不", "2026-11-27T00:00", "2026-11-28T00:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
