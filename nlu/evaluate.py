@@ -8,7 +8,7 @@ The sets live in nlu/eval/; the blind sets and the team's set never enter traini
   sets now, and training data too (nlu/rasa/data/nlu_development_sets.yml): their
   scores are training scores. E, G, I, J, K, L and M were scored once as blind sets first;
   README gives those numbers;
-- blind_c, blind_d, blind_f, blind_h: written blind the same way and never looked
+- blind_c, blind_d, blind_f, blind_h, blind_n, blind_o: written blind the same way and never looked
   into: only their aggregate numbers are printed, never their lines.
 
 Scores: intent accuracy and per-intent F1 (scikit-learn), service, modality, provider
@@ -45,8 +45,10 @@ SETS = {
     "blind_d": EVAL_DIR / "blind_d.jsonl",
     "blind_f": EVAL_DIR / "blind_f.jsonl",
     "blind_h": EVAL_DIR / "blind_h.jsonl",
+    "blind_n": EVAL_DIR / "blind_n.jsonl",
+    "blind_o": EVAL_DIR / "blind_o.jsonl",
 }
-BLIND = frozenset({"blind_c", "blind_d", "blind_f", "blind_h"})
+BLIND = frozenset({"blind_c", "blind_d", "blind_f", "blind_h", "blind_n", "blind_o"})
 HELDOUT = SETS["team"]
 
 

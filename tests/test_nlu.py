@@ -166,7 +166,8 @@ def test_no_evaluation_line_ever_enters_training() -> None:
         assert len(items) >= 300, name
         leaked = [i["text"] for i in items if i["text"].strip().lower() in training]
         if name in DEVELOPMENT_SETS:
-            assert len(leaked) >= 0.9 * len(items), name
+            # (less the short lines a blind set also has, which stay out)
+            assert len(leaked) >= 0.85 * len(items), name
         else:
             assert leaked == [], name
 
