@@ -32,6 +32,12 @@ _MONITOR_ROWS = re.compile(
     r".{0,8}?(?:最下面|下面|下边|下排|第三行|bottom)\D{0,4}(\d{2,3})"
 )
 _SPACED_PAIR = re.compile(r"(?:量的|测的|量了|测了|读数|reading|readings?:?|measured|checked)\D{0,6}(\d{2,3})\s+(\d{2,3})(?![\d.])")
+# A message that is only a monitor's numbers ("123 79 63", "一百四十八 九十二" read out):
+# systolic, diastolic and perhaps the pulse, with at most a word of when.
+_BARE_ROW = re.compile(
+    r"^\W*(?:(?:今天|今早|今晚|早上|晚上|中午|下午|上午|刚才|刚刚|刚|嗯|量了|测了|this morning|today|just now|tonight)\W*){0,2}"
+    r"(\d{2,3})[\s,，、;；]+(\d{2,3})(?:[\s,，、;；]+(\d{2,3}))?\W*$"
+)
 # "142/91, 79": a third number said right after the pair is the pulse.
 _TRAILING_PULSE = re.compile(r"\s*[,，、]\s*(\d{2,3})(?![\d./:]|\s*(?:岁|kg|斤|公斤|号|楼|室|mg|mmol|%))")
 _NOT_FASTING = re.compile(r"(不是|没有?|并非|并不是|\bnot\b|\bnon)[- ]?(空腹|fasting)")
@@ -52,7 +58,7 @@ _GLUCOSE = re.compile(
 # A bare "mg" after a number is a dose ("levetiracetam 500mg"), not a glucose value.
 _UNIT_GLUCOSE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)\s*(mmol/l|mmol|mg\s*/\s*dl|mg(?=\s*(?:sugar|glucose|血糖)))")
 _MG = re.compile(r"mg")
-_FASTING = re.compile(r"空腹|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|before eating|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
+_FASTING = re.compile(r"空腹|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|pre[- ]?breakfast|before eating|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
 _AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃过饭|刚吃完|刚吃了|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial|lunch|dinner|breakfast|supper)|\bpp\b|hours? after")
 _CN_DIGITS = re.compile(r"[零〇一二两三四五六七八九十百点]+")
 
@@ -143,6 +149,10 @@ def _bp(text: str) -> Reading | None:
             systolic, diastolic = int(numbers[-2]), int(numbers[-1])
             if _plausible_bp(systolic, diastolic):
                 return Reading("bp", systolic=systolic, diastolic=diastolic, pulse=_pulse(text) or _trailing_pulse(text, found.end()))
+    row = _BARE_ROW.match(text)
+    if row and _plausible_bp(int(row.group(1)), int(row.group(2))) and int(row.group(1)) >= 80:
+        pulse = int(row.group(3)) if row.group(3) and 30 <= int(row.group(3)) <= 220 else None
+        return Reading("bp", systolic=int(row.group(1)), diastolic=int(row.group(2)), pulse=pulse)
     match = _BARE_PAIR.search(text)
     # "145/95" alone is a blood pressure; "3/4" or a date is not.
     if match and _plausible_bp(int(match.group(1)), int(match.group(2))) and int(match.group(1)) >= 80:

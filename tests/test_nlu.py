@@ -274,6 +274,11 @@ def test_triage_reads_context(text: str, urgency: str, category: str | None) -> 
         ("二甲双胍500mg 一天两次 帮我续方", None),
         ("高压一百五十二 低压九十 新率七十六", {"kind": "bp", "systolic": 152, "diastolic": 90, "pulse": 76}),
         ("血糖 126 mg/dL", {"kind": "glucose", "value": 7.0, "unit": "mmol/L", "context": "random"}),
+        # Only the monitor's numbers, typed or read out.
+        ("123 79 63", {"kind": "bp", "systolic": 123, "diastolic": 79, "pulse": 63}),
+        ("一百四十八 九十二", {"kind": "bp", "systolic": 148, "diastolic": 92, "pulse": None}),
+        ("302 305", None),
+        ("pre-breakfast sugar 6.1", {"kind": "glucose", "value": 6.1, "unit": "mmol/L", "context": "fasting"}),
     ],
 )
 def test_readings_are_read_and_other_numbers_are_not(text: str, reading: dict | None) -> None:  # type: ignore[type-arg]
