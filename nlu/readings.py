@@ -52,7 +52,7 @@ _EN_NUMBER = re.compile(
 _PULSE = re.compile(r"(?:心率|心律|新率|辛率|心绿|脉搏|心跳|脉|pulse|pluse|pules|puls|\bpul\b|\bpr\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(\d{2,3})(?!\d|\.\d)")
 _GLUCOSE = re.compile(
     r"(血糖|雪糖|学糖|血唐|血堂|糖|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
-    r"[^0-9\n]{0,32}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b))"
+    r"[^0-9\n]{0,32}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b|条|片|盒|支|根|张|块|元|包|袋|瓶|strips?\b|packs?\b|pcs\b|yuan\b|rmb\b|dollars?\b))"
     r"\s*(mmol/l|mmol|mg/dl|mg|毫摩尔)?"
 )
 # A bare "mg" after a number is a dose ("levetiracetam 500mg"), not a glucose value.

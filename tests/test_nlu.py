@@ -278,6 +278,7 @@ def test_triage_reads_context(text: str, urgency: str, category: str | None) -> 
         ("123 79 63", {"kind": "bp", "systolic": 123, "diastolic": 79, "pulse": 63}),
         ("一百四十八 九十二", {"kind": "bp", "systolic": 148, "diastolic": 92, "pulse": None}),
         ("302 305", None),
+        ("血糖仪试纸 50条装 哪里买", None),
         ("pre-breakfast sugar 6.1", {"kind": "glucose", "value": 6.1, "unit": "mmol/L", "context": "fasting"}),
     ],
 )
