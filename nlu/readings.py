@@ -151,8 +151,8 @@ def _bp(text: str) -> Reading | None:
                 return Reading("bp", systolic=systolic, diastolic=diastolic, pulse=_pulse(text) or _trailing_pulse(text, found.end()))
     row = _BARE_ROW.match(text)
     if row and _plausible_bp(int(row.group(1)), int(row.group(2))) and int(row.group(1)) >= 80:
-        pulse = int(row.group(3)) if row.group(3) and 30 <= int(row.group(3)) <= 220 else None
-        return Reading("bp", systolic=int(row.group(1)), diastolic=int(row.group(2)), pulse=pulse)
+        third = int(row.group(3)) if row.group(3) else 0
+        return Reading("bp", systolic=int(row.group(1)), diastolic=int(row.group(2)), pulse=third if 30 <= third <= 220 else None)
     match = _BARE_PAIR.search(text)
     # "145/95" alone is a blood pressure; "3/4" or a date is not.
     if match and _plausible_bp(int(match.group(1)), int(match.group(2))) and int(match.group(1)) >= 80:
