@@ -151,9 +151,9 @@ async def test_a_reminder_copy_carries_the_relatives_buttons_and_the_other_relat
 
         # He cancels from the copy, through the read-back naming whom it is for.
         sent = await j.tap(MEMBER, "✖️ 取消这个")
-        assert sent[-1].text.startswith("为：张桂兰\n要取消这个预约吗？")
+        assert sent[-1].text.startswith("为：张桂兰（父母）\n要取消这个预约吗？")
         sent = await j.tap(MEMBER, "✅ 确认取消")
-        assert sent[-1].text.startswith("为：张桂兰\n已取消：血压测量，11月25日 周三")
+        assert sent[-1].text.startswith("为：张桂兰（父母）\n已取消：血压测量，11月25日 周三")
         assert (await _rows(j, Booking, Booking.id == booking_id))[0].status == "cancelled"
 
         # She (the resident) and the other relative are told; he is not told twice.
@@ -169,7 +169,7 @@ async def test_a_reminder_copy_carries_the_relatives_buttons_and_the_other_relat
             "[About 张桂兰 (parent)]\n王小明 cancelled 张桂兰's booking: blood pressure check, Wed 25 Nov"
         )
         assert told[0].buttons() == []  # nothing left to change
-        assert "您的家人 王小明 取消了您的预约" in j.last_text(ELDER)
+        assert "您的子女 王小明 取消了您的预约" in j.last_text(ELDER)
         assert "👪 由家属 王小明 代为操作（亲情账户）" in j.last_text(DOCTOR)
 
 
@@ -186,7 +186,7 @@ async def test_a_move_by_one_relative_reaches_the_others_who_get_copies(tmp_path
         await j.tap(DAUGHTER, data=_data("resched", booking_id))
         await j.tap(DAUGHTER, [b for b in j.buttons(DAUGHTER) if "·" in b][-1])  # the latest time offered
         sent = await j.tap(DAUGHTER, "✅ Confirm booking")
-        assert sent[-1].text.startswith("For: 张桂兰\n")
+        assert sent[-1].text.startswith("For: 张桂兰 (parent)\n")
         new = (await _rows(j, Booking, Booking.status == "confirmed"))[0]
 
         # He is told what she did, about whom (his child, as he chose), with his buttons
@@ -200,7 +200,7 @@ async def test_a_move_by_one_relative_reaches_the_others_who_get_copies(tmp_path
             _data("resched", new.id), _data("cancel", new.id),
         ]  # fmt: skip
         assert j.api.since(mark, DAUGHTER) == []
-        assert any("您的家人 Lisa Wang 把您的预约改了时间" in s.text for s in j.api.since(mark, ELDER))
+        assert any("您的子女 Lisa Wang 把您的预约改了时间" in s.text for s in j.api.since(mark, ELDER))
         # Both relatives get copies of the new booking's reminders; the old ones are gone.
         reminders = await _rows(j, Outbox, Outbox.kind == "reminder")
         assert {r.status for r in reminders if r.booking_id == booking_id} == {"retracted"}

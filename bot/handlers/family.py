@@ -139,7 +139,7 @@ def build_router() -> Router:
             ))  # fmt: skip
         elif action == "relation":
             code = await issue_code(session, member_id=resident.id, relation=callback_data.value, clock=deps.clock)
-            await msg.answer(t("family-code-issued", code=code))
+            await msg.answer(t("family-code-issued", code=code, relation=callback_data.value))
         elif action == "code":
             await state.set_state(Family.entering_code)
             await msg.answer(t("family-code-ask"))

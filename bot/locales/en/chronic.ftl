@@ -111,13 +111,19 @@ relation-parent = parent
 relation-spouse = spouse
 relation-child = child
 relation-other = other relative
+relation-family = family member
 btn-relation-parent = Parent
 btn-relation-spouse = Spouse
 btn-relation-child = Child
 btn-relation-other = Other relative
 family-code-issued =
     Your family code is: { $code }
-    Give it to your relative and ask them to send it to me (valid for 24 hours). Once they agree you can book for them, report their readings, and get their reminders and alerts.
+    Give it to { $relation ->
+        [parent] your parent
+        [spouse] your spouse
+        [child] your child
+       *[other] the person you look after
+    } and ask them to send it to me (valid for 24 hours). Once they agree you can book for them, report their readings, and get their reminders and alerts.
 family-code-ask = Please type the 6-digit code your family member gave you:
 family-code-bad = That code is wrong or has expired. Ask your family member for a new one.
 family-confirm =
@@ -136,11 +142,11 @@ family-revoked-member = { $name } ended the link: you will no longer get message
 family-none = You do not look after anyone yet.
 family-not-linked = You are no longer linked to this family member.
 family-need-profile = Please send /start and fill in your own profile first.
-family-booking-for = 👪 Booking for { $name }.
-family-readback-for = For: { $name }
-family-proxy-booked = Your family member { $member } booked for you: { $service }, { $when }, { $provider }.
-family-proxy-cancelled = Your family member { $member } cancelled your booking: { $service }, { $when }, { $provider }.
-family-proxy-rescheduled = Your family member { $member } moved your booking: { $service }, from { $old_when } to { $when }, { $provider }.
+family-booking-for = 👪 Booking for { $name } ({ $relation }).
+family-readback-for = For: { $name } ({ $relation })
+family-proxy-booked = Your { $relation } { $member } booked for you: { $service }, { $when }, { $provider }.
+family-proxy-cancelled = Your { $relation } { $member } cancelled your booking: { $service }, { $when }, { $provider }.
+family-proxy-rescheduled = Your { $relation } { $member } moved your booking: { $service }, from { $old_when } to { $when }, { $provider }.
 family-other-booked = { $member } booked for { $name }: { $service }, { $when }, { $provider }.
 family-other-cancelled = { $member } cancelled { $name }'s booking: { $service }, { $when }, { $provider }.
 family-other-rescheduled = { $member } moved { $name }'s booking: { $service }, from { $old_when } to { $when }, { $provider }.
