@@ -379,13 +379,20 @@ class CareNotices:
 
     async def family_unlinked(self, session: AsyncSession, link: Any, *, by_elder: bool = True) -> None:
         """A link ended: nothing still waiting about the resident goes to the member
-        any more; when the resident ended it, the member is told (whom it is about
-        first)."""
+        any more, and the side that did not end it is told in their own language: the
+        member (whom it is about first), or the resident (who, as what to them)."""
         member, elder = link.member, link.elder
         if member is None or elder is None:
             return
         await retract_family_copies(session, chat_id=member.chat_id, resident_id=elder.id)
         if not by_elder:
+            lang = elder.language
+            text = self.i18n.t(lang, "family-unlinked-by-member", member=member.name or "",
+                               relation=self.i18n.t(lang, f"relation-{member_as(link)}"))  # fmt: skip
+            await self._queue(
+                session, kind="family_notice", chat_id=elder.chat_id, recipient_kind="resident", text=text,
+                dedupe_key=f"family_unlinked:{link.id}:resident", resident_id=elder.id,
+            )  # fmt: skip
             return
         lang = member.language
         text = "\n".join([

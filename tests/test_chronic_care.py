@@ -300,6 +300,7 @@ async def test_a_family_member_links_with_consent_books_and_reports_for_a_parent
         # The parent revokes: the member is told and can no longer act for them.
         await j.say(RESIDENT, "/family")
         await j.tap(RESIDENT, "✖️ 解除 王小明")
+        await j.tap(RESIDENT, "✅ 确定解除")
         assert "已解除和 王小明 的关注" in j.last_text(RESIDENT)
         await j.dispatch()
         assert "张桂兰 已解除了您的关注" in j.last_text(MEMBER)

@@ -266,6 +266,7 @@ async def test_after_the_parent_ends_the_link_buttons_on_screen_are_refused(tmp_
         # … when she ends the link.
         await j.say(ELDER, "/family")
         await j.tap(ELDER, "✖️ 解除 王小明")
+        await j.tap(ELDER, "✅ 确定解除")
         assert "已解除和 王小明 的关注" in j.last_text(ELDER)
 
         ended = "您和这位家人已经没有关注关系了，不能再替TA取消或改预约。需要的话，请TA本人来办。"
@@ -300,6 +301,7 @@ async def test_a_move_in_progress_stops_when_the_link_ends(tmp_path, clock) -> N
 
         await j.say(ELDER, "/family")
         await j.tap(ELDER, "✖️ 解除 王小明")
+        await j.tap(ELDER, "✅ 确定解除")
         sent = await j.tap(MEMBER, "✅ 确认预约")
         assert sent[-1].text == "您和这位家人已经没有关注关系了，不能再替TA取消或改预约。需要的话，请TA本人来办。"
         rows = await _rows(j, Booking)

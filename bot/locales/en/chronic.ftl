@@ -137,7 +137,18 @@ btn-family-deny = ✖️ No
 family-linked-elder = ✅ Done: { $member } can now act for you. To undo it, tap 👪 Family.
 family-linked-member = ✅ { $name } agreed. You can now book for { $name }, report their readings, and you will get their reminders and alerts.
 family-denied = All right, nothing was linked.
+family-unlink-ask-elder =
+    End the link with { $name } (your { $relation })?
+    Afterwards they can no longer book for you or get your reminders and alerts. Linking again needs a new code.
+family-unlink-ask-member =
+    End the link with { $name } (your { $relation })?
+    Afterwards you can no longer book for them or get their reminders and alerts. Linking again needs a new code.
+btn-family-unlink-yes = ✅ Yes, end it
+btn-family-unlink-no = ↩️ Cancel
+family-unlink-kept = All right, nothing changed: the link with { $name } stays.
+family-unlink-already = The link with { $name } has already ended; there is nothing more to do. Linking again needs a new code.
 family-revoked = The link with { $name } has ended.
+family-unlinked-by-member = Your { $relation } { $member } ended the link with you: they will no longer get your reminders or book for you.
 family-revoked-member = { $name } ended the link: you will no longer get messages about them.
 family-none = You do not look after anyone yet.
 family-not-linked = You are no longer linked to this family member.

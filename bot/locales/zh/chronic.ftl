@@ -137,7 +137,18 @@ btn-family-deny = ✖️ 不同意
 family-linked-elder = ✅ 好的，{ $member } 现在可以帮您办事了。想解除就点 👪 亲情账户。
 family-linked-member = ✅ { $name } 已同意。您现在可以替{ $name }预约、报告血压血糖，也会收到{ $name }的提醒和警报。
 family-denied = 好的，没有关注。
+family-unlink-ask-elder =
+    确定解除与 { $name }（您的{ $relation }）的绑定？
+    解除后，TA不能再替您预约，也收不到您的提醒和警报。想再绑定，要重新要一个码。
+family-unlink-ask-member =
+    确定解除与 { $name }（您的{ $relation }）的绑定？
+    解除后，您不能再替TA预约，也收不到TA的提醒和警报。想再绑定，要重新要一个码。
+btn-family-unlink-yes = ✅ 确定解除
+btn-family-unlink-no = ↩️ 取消
+family-unlink-kept = 好的，没有解除，和 { $name } 的绑定还在。
+family-unlink-already = 您和 { $name } 的绑定已经解除了，不用再点。想再绑定，要重新要一个码。
 family-revoked = 已解除和 { $name } 的关注。
+family-unlinked-by-member = 您的{ $relation } { $member } 解除了和您的绑定：TA不会再收到您的提醒，也不能再替您预约。
 family-revoked-member = { $name } 已解除了您的关注，您不会再收到{ $name }的消息。
 family-none = 您还没有关注的家人。
 family-not-linked = 您和这位家人已经没有关注关系了。
