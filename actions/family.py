@@ -1,6 +1,7 @@
 """Family accounts (亲情账户): a family member links to an elderly resident with the
 resident's consent, then books and reports readings for them and may receive their
-reminders and alerts. The resident can revoke a link at any time.
+reminders and alerts. Either side can end a link at any time; ending it cannot be
+undone (linking again needs a new code).
 
 The member asks for a code; the resident sends it to Jiayi and confirms a read-back
 naming the member: only then is the link active. Only a hash of the code is kept, it
@@ -145,12 +146,25 @@ def member_as(link: FamilyLink) -> str:
     return MEMBER_AS.get(link.relation, "other")
 
 
+async def link_for(session: AsyncSession, *, link_id: int, person_id: int) -> FamilyLink | None:
+    """A link this person is one side of (the resident or the member), in whatever
+    state, with both people loaded: for the read-back before ending it, and to tell a
+    link already ended from a button that was never theirs (None)."""
+    return await session.scalar(
+        select(FamilyLink)
+        .where(FamilyLink.id == link_id, (FamilyLink.elder_id == person_id) | (FamilyLink.member_id == person_id))
+        .options(selectinload(FamilyLink.member), selectinload(FamilyLink.elder))
+        .execution_options(populate_existing=True)
+    )
+
+
 async def revoke_link(
     session: AsyncSession, *, link_id: int, by_resident_id: int, clock: Clock, notifier: object | None = None
 ) -> FamilyLink:
-    """Either side may end a link; the resident's word ends it at once. With a
-    notifier, the copies still waiting for the member are withdrawn (and the member is
-    told, when the resident ended it) in the same transaction as the revocation."""
+    """Either side may end a link (the chat asks first: it cannot be undone, linking
+    again needs a new code). With a notifier, the copies still waiting for the member
+    are withdrawn and the other side is told, in the same transaction as the
+    revocation."""
     result = await session.execute(
         update(FamilyLink)
         .where(

@@ -149,8 +149,9 @@ class HealthAction(CallbackData, prefix="hl"):
 
 
 class FamilyAction(CallbackData, prefix="fam"):
-    """link | code | relation (with value) | allow | deny | revoke | alerts_on |
-    alerts_off | book | health; `link_id` names a stored link (0 when none)."""
+    """link | code | relation (with value) | allow | deny | revoke (asks first) | unlink
+    (its confirmation) | keep | alerts_on | alerts_off | book | health; `link_id` names a
+    stored link (0 when none), always checked against the person tapping."""
 
     action: str
     link_id: int = 0

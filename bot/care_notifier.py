@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions.booking import ACTIVE, get_booking, upcoming_bookings
 from actions.care_config import CareConfig, load_care_config
 from actions.contracts import contracted_doctor, doctor_team
-from actions.family import members_of
+from actions.family import active_link, member_as, members_of
 from actions.models import (
     FamilyLink,
     GroupSession,
@@ -290,13 +290,21 @@ class CareNotices:
         now = self.clock()
         return [(hours, due) for hours in offsets if (due := booking.starts_at - timedelta(hours=hours)) > now]
 
+    async def _member_as(self, session: AsyncSession, elder: Resident, member: Any, lang: str) -> str:
+        """What a family member is to the resident, for the resident's notices ("您的子女
+        王小明"), as the consent read-back named them; "家人" when no link is found."""
+        link = await active_link(session, elder_id=elder.id, member_id=member.id)
+        return self.i18n.t(lang, f"relation-{member_as(link)}" if link is not None else "relation-family")
+
     async def proxy_booked(self, session: AsyncSession, booking_id: int, member: Any) -> None:
         booking = await get_booking(session, booking_id)
         if booking is None:
             return
         elder = booking.resident
         lang = elder.language
-        text = self.i18n.t(lang, "family-proxy-booked", member=member.name or "", **self._booking_names(booking, lang))
+        text = self.i18n.t(lang, "family-proxy-booked", member=member.name or "",
+                           relation=await self._member_as(session, elder, member, lang),
+                           **self._booking_names(booking, lang))  # fmt: skip
         await self._queue(
             session, kind="booking_update", chat_id=elder.chat_id, recipient_kind="resident", text=text,
             dedupe_key=f"proxy:{booking_id}", resident_id=elder.id, booking_id=booking_id,
@@ -316,7 +324,8 @@ class CareNotices:
             return
         elder = booking.resident
         lang = elder.language
-        names = {"member": member.name or "", **self._booking_names(booking, lang)}
+        names = {"member": member.name or "", "relation": await self._member_as(session, elder, member, lang),
+                 **self._booking_names(booking, lang)}  # fmt: skip
         if old is None:
             key, text = f"proxy_cancelled:{booking_id}", self.i18n.t(lang, "family-proxy-cancelled", **names)
         else:
@@ -370,13 +379,20 @@ class CareNotices:
 
     async def family_unlinked(self, session: AsyncSession, link: Any, *, by_elder: bool = True) -> None:
         """A link ended: nothing still waiting about the resident goes to the member
-        any more; when the resident ended it, the member is told (whom it is about
-        first)."""
+        any more, and the side that did not end it is told in their own language: the
+        member (whom it is about first), or the resident (who, as what to them)."""
         member, elder = link.member, link.elder
         if member is None or elder is None:
             return
         await retract_family_copies(session, chat_id=member.chat_id, resident_id=elder.id)
         if not by_elder:
+            lang = elder.language
+            text = self.i18n.t(lang, "family-unlinked-by-member", member=member.name or "",
+                               relation=self.i18n.t(lang, f"relation-{member_as(link)}"))  # fmt: skip
+            await self._queue(
+                session, kind="family_notice", chat_id=elder.chat_id, recipient_kind="resident", text=text,
+                dedupe_key=f"family_unlinked:{link.id}:resident", resident_id=elder.id,
+            )  # fmt: skip
             return
         lang = member.language
         text = "\n".join([

@@ -263,13 +263,13 @@ async def test_a_family_member_links_with_consent_books_and_reports_for_a_parent
 
         # The member books for the parent in free text.
         sent = await j.say(MEMBER, "帮我妈约明天上午到社区量血压")
-        assert any("为 张桂兰 预约" in (s.text or "") for s in sent)
+        assert any("为 张桂兰（父母）预约" in (s.text or "") for s in sent)
         offer = next(b for b in j.buttons(MEMBER) if "王芳" in b)
         await j.tap(MEMBER, offer)
         readback = j.last_text(MEMBER)
-        assert "为：张桂兰" in readback and "血压测量" in readback
+        assert "为：张桂兰（父母）" in readback and "血压测量" in readback
         sent = await j.tap(MEMBER, "✅ 确认预约")
-        assert any("为：张桂兰" in (s.text or "") and "预约好了" in (s.text or "") for s in sent)
+        assert any("为：张桂兰（父母）" in (s.text or "") and "预约好了" in (s.text or "") for s in sent)
         async with deps.sessionmaker() as session:
             booking = (await session.scalars(select(Booking))).one()
             assert booking.resident_id == elder.id
@@ -280,7 +280,7 @@ async def test_a_family_member_links_with_consent_books_and_reports_for_a_parent
             assert to_member and all(r.payload["text"].startswith("【关于 张桂兰（父母）】") for r in to_member)
             assert any(r.chat_id == RESIDENT for r in reminders)
         await j.dispatch()
-        assert "您的家人 王小明 为您预约了" in _texts(j, RESIDENT)
+        assert "您的子女 王小明 为您预约了" in _texts(j, RESIDENT)
         assert "张桂兰" in j.api.last(DOCTOR).text and "新预约" in j.api.last(DOCTOR).text
 
         # A reading for the parent is stored as theirs, reported by the member.
@@ -300,6 +300,7 @@ async def test_a_family_member_links_with_consent_books_and_reports_for_a_parent
         # The parent revokes: the member is told and can no longer act for them.
         await j.say(RESIDENT, "/family")
         await j.tap(RESIDENT, "✖️ 解除 王小明")
+        await j.tap(RESIDENT, "✅ 确定解除")
         assert "已解除和 王小明 的关注" in j.last_text(RESIDENT)
         await j.dispatch()
         assert "张桂兰 已解除了您的关注" in j.last_text(MEMBER)

@@ -140,12 +140,12 @@ async def test_the_member_cancels_the_parents_booking_and_she_and_the_doctor_are
         await j.say(MEMBER, "📋 我的预约")
         await j.tap(MEMBER, data=_data("cancel", booking_id))
         readback = j.last_text(MEMBER)
-        assert readback.startswith("为：张桂兰\n要取消这个预约吗？") and "血压测量" in readback and "王芳" in readback
+        assert readback.startswith("为：张桂兰（父母）\n要取消这个预约吗？") and "血压测量" in readback and "王芳" in readback
         async with j.app.deps.sessionmaker() as session:
             assert (await session.get(Booking, booking_id)).status == "confirmed"  # nothing before the answer
 
         sent = await j.tap(MEMBER, "✅ 确认取消")
-        assert sent[-1].text.startswith("为：张桂兰\n已取消：血压测量，11月24日 周二")
+        assert sent[-1].text.startswith("为：张桂兰（父母）\n已取消：血压测量，11月24日 周二")
         booking = (await _rows(j, Booking, Booking.id == booking_id))[0]
         assert booking.status == "cancelled" and booking.cancelled_at is not None
         to_her = await _rows(j, Outbox, Outbox.chat_id == ELDER, Outbox.kind == "booking_update")
@@ -158,7 +158,7 @@ async def test_the_member_cancels_the_parents_booking_and_she_and_the_doctor_are
         await j.dispatch()
         # The parent, in her language: who did it and which booking.
         told = j.last_text(ELDER)
-        assert told.startswith("Your family member 王小明 cancelled your booking: blood pressure check, Tue 24 Nov")
+        assert told.startswith("Your child 王小明 cancelled your booking: blood pressure check, Tue 24 Nov")
         assert "Wang Fang" in told
         # The doctor: cancelled, and by a family member.
         notice = j.last_text(DOCTOR)
@@ -173,14 +173,14 @@ async def test_cancel_dads_appointment_tomorrow_picks_that_booking_directly(tmp_
 
         sent = await j.say(MEMBER, "cancel dad's appointment tomorrow")
         # No list: tomorrow's booking is the one, read back naming whom it is for.
-        assert len(sent) == 1 and sent[0].text.startswith("For: 张桂兰\nCancel this booking?")
+        assert len(sent) == 1 and sent[0].text.startswith("For: 张桂兰 (parent)\nCancel this booking?")
         assert "Tue 24 Nov" in sent[0].text and "blood pressure check" in sent[0].text
         sent = await j.tap(MEMBER, "✅ Yes, cancel")
-        assert sent[-1].text.startswith("For: 张桂兰\nCancelled: blood pressure check, Tue 24 Nov")
+        assert sent[-1].text.startswith("For: 张桂兰 (parent)\nCancelled: blood pressure check, Tue 24 Nov")
         statuses = {b.id: b.status for b in await _rows(j, Booking)}
         assert statuses == {tomorrow: "cancelled", later: "confirmed"}
         await j.dispatch()
-        assert "您的家人 王小明 取消了您的预约：血压测量，11月24日 周二" in j.last_text(ELDER)
+        assert "您的子女 王小明 取消了您的预约：血压测量，11月24日 周二" in j.last_text(ELDER)
 
         # With no time named and two of her bookings left, the member chooses among hers alone.
         third = await _book(j, elder, "dr_wang", TUESDAY + timedelta(days=3))
@@ -201,15 +201,15 @@ async def test_the_member_moves_the_parents_booking_with_her_doctors_times(tmp_p
 
         await j.say(MEMBER, "📋 我的预约")
         sent = await j.tap(MEMBER, data=_data("resched", booking_id))
-        assert sent[0].text.startswith("为：张桂兰\n改时间：血压测量（原来是 11月24日 周二")
+        assert sent[0].text.startswith("为：张桂兰（父母）\n改时间：血压测量（原来是 11月24日 周二")
         offers = [b for b in j.buttons(MEMBER) if "·" in b]
         # Her family doctor first, not the member's own (Dr Chen).
         assert offers and "王芳" in offers[0], offers
         await j.tap(MEMBER, offers[0])
         readback = j.last_text(MEMBER)
-        assert readback.startswith("为：张桂兰\n") and "王芳" in readback
+        assert readback.startswith("为：张桂兰（父母）\n") and "王芳" in readback
         sent = await j.tap(MEMBER, "✅ 确认预约")
-        assert sent[-1].text.startswith("为：张桂兰\n✅ 改好了！")
+        assert sent[-1].text.startswith("为：张桂兰（父母）\n✅ 改好了！")
 
         rows = await _rows(j, Booking)
         assert [(b.status, b.resident_id) for b in rows] == [("cancelled", elder.id), ("confirmed", elder.id)]
@@ -221,7 +221,7 @@ async def test_the_member_moves_the_parents_booking_with_her_doctors_times(tmp_p
 
         await j.dispatch()
         told = j.last_text(ELDER)
-        assert told.startswith("您的家人 王小明 把您的预约改了时间：血压测量，原来 11月24日 周二")
+        assert told.startswith("您的子女 王小明 把您的预约改了时间：血压测量，原来 11月24日 周二")
         notice = j.last_text(DOCTOR)
         assert "预约改了时间" in notice and "👪 由家属 王小明 代为操作（亲情账户）" in notice
 
@@ -260,12 +260,13 @@ async def test_after_the_parent_ends_the_link_buttons_on_screen_are_refused(tmp_
         # The member has her list, a cancel read-back, and new times on screen …
         await j.say(MEMBER, "📋 我的预约")
         await j.tap(MEMBER, data=_data("cancel", first))
-        assert j.last_text(MEMBER).startswith("为：张桂兰\n要取消这个预约吗？")
+        assert j.last_text(MEMBER).startswith("为：张桂兰（父母）\n要取消这个预约吗？")
         outbox_before = len(await _rows(j, Outbox))
 
         # … when she ends the link.
         await j.say(ELDER, "/family")
         await j.tap(ELDER, "✖️ 解除 王小明")
+        await j.tap(ELDER, "✅ 确定解除")
         assert "已解除和 王小明 的关注" in j.last_text(ELDER)
 
         ended = "您和这位家人已经没有关注关系了，不能再替TA取消或改预约。需要的话，请TA本人来办。"
@@ -296,10 +297,11 @@ async def test_a_move_in_progress_stops_when_the_link_ends(tmp_path, clock) -> N
         await j.tap(MEMBER, data=_data("resched", booking_id))
         offer = next(b for b in j.buttons(MEMBER) if "·" in b)
         await j.tap(MEMBER, offer)
-        assert j.last_text(MEMBER).startswith("为：张桂兰\n")
+        assert j.last_text(MEMBER).startswith("为：张桂兰（父母）\n")
 
         await j.say(ELDER, "/family")
         await j.tap(ELDER, "✖️ 解除 王小明")
+        await j.tap(ELDER, "✅ 确定解除")
         sent = await j.tap(MEMBER, "✅ 确认预约")
         assert sent[-1].text == "您和这位家人已经没有关注关系了，不能再替TA取消或改预约。需要的话，请TA本人来办。"
         rows = await _rows(j, Booking)

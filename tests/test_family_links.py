@@ -6,7 +6,10 @@ member the other way round); reminder copies carry the buttons a family member m
 changes the resident's booking, the others who get copies are told; the resident sees
 who is linked and ends a link, and what still waited for that member is withdrawn at
 once, also a copy written by a booking made at that very moment (PostgreSQL, where the
-revocation does not wait for it). Assertions are on what was sent and what was stored."""
+revocation does not wait for it). Ending a link asks first, naming the other person
+as what they are to the one asking; nothing ends until it is confirmed, a stale or
+forged confirmation changes nothing, and the other side is told in their language.
+Assertions are on what was sent and what was stored."""
 
 from __future__ import annotations
 
@@ -19,13 +22,14 @@ from sqlalchemy import select
 
 from actions.booking import book
 from actions.models import Booking, BookingEvent, FamilyLink, Outbox, Provider, Resident, Slot
-from bot.callbacks import BookingAction
+from bot.callbacks import BookingAction, FamilyAction
 from tests.conftest import TZ, create_postgres_database, drop_postgres_database
 from tests.harness import Jiayi, running_jiayi
 from tests.test_e2e_booking import DOCTOR, link_doctor
 from tests.test_family_bookings import ELDER, MEMBER, _book, _rows, _signed
 
 DAUGHTER = 704
+NEIGHBOUR = 705
 TUESDAY = datetime(2026, 11, 24, tzinfo=TZ)
 # Far enough ahead for both reminders (24 h and 2 h before) to be planned.
 WEDNESDAY = TUESDAY + timedelta(days=1)
@@ -151,9 +155,9 @@ async def test_a_reminder_copy_carries_the_relatives_buttons_and_the_other_relat
 
         # He cancels from the copy, through the read-back naming whom it is for.
         sent = await j.tap(MEMBER, "✖️ 取消这个")
-        assert sent[-1].text.startswith("为：张桂兰\n要取消这个预约吗？")
+        assert sent[-1].text.startswith("为：张桂兰（父母）\n要取消这个预约吗？")
         sent = await j.tap(MEMBER, "✅ 确认取消")
-        assert sent[-1].text.startswith("为：张桂兰\n已取消：血压测量，11月25日 周三")
+        assert sent[-1].text.startswith("为：张桂兰（父母）\n已取消：血压测量，11月25日 周三")
         assert (await _rows(j, Booking, Booking.id == booking_id))[0].status == "cancelled"
 
         # She (the resident) and the other relative are told; he is not told twice.
@@ -169,7 +173,7 @@ async def test_a_reminder_copy_carries_the_relatives_buttons_and_the_other_relat
             "[About 张桂兰 (parent)]\n王小明 cancelled 张桂兰's booking: blood pressure check, Wed 25 Nov"
         )
         assert told[0].buttons() == []  # nothing left to change
-        assert "您的家人 王小明 取消了您的预约" in j.last_text(ELDER)
+        assert "您的子女 王小明 取消了您的预约" in j.last_text(ELDER)
         assert "👪 由家属 王小明 代为操作（亲情账户）" in j.last_text(DOCTOR)
 
 
@@ -186,7 +190,7 @@ async def test_a_move_by_one_relative_reaches_the_others_who_get_copies(tmp_path
         await j.tap(DAUGHTER, data=_data("resched", booking_id))
         await j.tap(DAUGHTER, [b for b in j.buttons(DAUGHTER) if "·" in b][-1])  # the latest time offered
         sent = await j.tap(DAUGHTER, "✅ Confirm booking")
-        assert sent[-1].text.startswith("For: 张桂兰\n")
+        assert sent[-1].text.startswith("For: 张桂兰 (parent)\n")
         new = (await _rows(j, Booking, Booking.status == "confirmed"))[0]
 
         # He is told what she did, about whom (his child, as he chose), with his buttons
@@ -200,7 +204,7 @@ async def test_a_move_by_one_relative_reaches_the_others_who_get_copies(tmp_path
             _data("resched", new.id), _data("cancel", new.id),
         ]  # fmt: skip
         assert j.api.since(mark, DAUGHTER) == []
-        assert any("您的家人 Lisa Wang 把您的预约改了时间" in s.text for s in j.api.since(mark, ELDER))
+        assert any("您的子女 Lisa Wang 把您的预约改了时间" in s.text for s in j.api.since(mark, ELDER))
         # Both relatives get copies of the new booking's reminders; the old ones are gone.
         reminders = await _rows(j, Outbox, Outbox.kind == "reminder")
         assert {r.status for r in reminders if r.booking_id == booking_id} == {"retracted"}
@@ -247,7 +251,13 @@ async def test_the_resident_sees_who_is_linked_ends_a_link_and_its_copies_stop_a
 
         sent = await j.say(ELDER, "/family")
         assert "能替您办事的家人：\n　王小明（子女）\n　Lisa Wang（其他亲属）" in sent[-1].text
+        # One tap only asks: a read-back naming him as what he is to her, two big buttons.
         sent = await j.tap(ELDER, "✖️ 解除 王小明")
+        assert sent[-1].text.startswith("确定解除与 王小明（您的子女）的绑定？\n")
+        assert sent[-1].buttons() == ["✅ 确定解除", "↩️ 取消"]
+        assert {link.status for link in await _rows(j, FamilyLink)} == {"active"}
+        assert not await _rows(j, Outbox, Outbox.kind == "family_notice", Outbox.status == "pending")
+        sent = await j.tap(ELDER, "✅ 确定解除")
         assert sent[-1].text == "已解除和 王小明 的关注。"
 
         # Stored: the link ended, and what waited for him about her is withdrawn, its
@@ -270,15 +280,187 @@ async def test_the_resident_sees_who_is_linked_ends_a_link_and_its_copies_stop_a
         assert j.api.since(mark, MEMBER) == []
         assert [s.text.split("\n")[0] for s in j.api.since(mark, DAUGHTER)] == ["[About 张桂兰 (other relative)]"] * 2
 
-        # Her own screen lists only the daughter now; the daughter may end it herself.
+        # Her own screen lists only the daughter now; the daughter may end it herself,
+        # after the same read-back in her language.
         sent = await j.say(ELDER, "/family")
         assert "王小明" not in sent[-1].text and "Lisa Wang（其他亲属）" in sent[-1].text
         later = await _book(j, elder, "dr_wang", WEDNESDAY + timedelta(days=1))
         await j.say(DAUGHTER, "/family")
         sent = await j.tap(DAUGHTER, "✖️ Unlink 张桂兰")
+        assert sent[-1].text.startswith("End the link with 张桂兰 (your other relative)?\n")
+        assert sent[-1].buttons() == ["✅ Yes, end it", "↩️ Cancel"]
+        sent = await j.tap(DAUGHTER, "✅ Yes, end it")
         assert sent[-1].text == "The link with 张桂兰 has ended."
         assert {r.status for r in await _rows(j, Outbox, Outbox.booking_id == later, Outbox.chat_id == DAUGHTER)} == {"retracted"}
         assert {link.status for link in await _rows(j, FamilyLink)} == {"revoked"}
+
+        # The resident is told, in Chinese, who ended it and what she is to her; the
+        # daughter, who did it, is told nothing more.
+        mark = j.api.mark()
+        await j.dispatch()
+        assert [s.text for s in j.api.since(mark, ELDER)] == [
+            "您的其他亲属 Lisa Wang 解除了和您的绑定：TA不会再收到您的提醒，也不能再替您预约。"
+        ]
+        assert j.api.since(mark, DAUGHTER) == []
+
+
+async def test_the_code_text_names_the_person_chosen(tmp_path, clock) -> None:
+    async with running_jiayi(tmp_path, clock) as j:
+        await _people(j)
+        told = {}
+        for button in ("父母", "配偶", "子女", "其他亲属"):
+            await j.say(MEMBER, "/family")
+            await j.tap(MEMBER, "➕ 我是家属，关注老人")
+            told[button] = (await j.tap(MEMBER, button))[-1].text.split("\n")[1]
+        assert told == {
+            "父母": "请把这个码告诉您的父母，让TA发给我（24小时内有效）。TA确认后，您就能替TA预约、报告血压血糖，并收到TA的提醒和警报。",
+            "配偶": "请把这个码告诉您的配偶，让TA发给我（24小时内有效）。TA确认后，您就能替TA预约、报告血压血糖，并收到TA的提醒和警报。",
+            "子女": "请把这个码告诉您的子女，让TA发给我（24小时内有效）。TA确认后，您就能替TA预约、报告血压血糖，并收到TA的提醒和警报。",
+            "其他亲属": "请把这个码告诉对方，让TA发给我（24小时内有效）。TA确认后，您就能替TA预约、报告血压血糖，并收到TA的提醒和警报。",
+        }  # fmt: skip
+        assert not any("老人" in text for text in told.values())
+        await j.say(DAUGHTER, "/family")
+        await j.tap(DAUGHTER, "➕ I look after a family member")
+        sent = await j.tap(DAUGHTER, "Spouse")
+        assert sent[-1].text.split("\n")[1].startswith("Give it to your spouse and ask them to send it to me")
+
+
+async def test_ending_a_link_asks_first_and_cancel_keeps_it(tmp_path, clock) -> None:
+    async with running_jiayi(tmp_path, clock) as j:
+        elder, son, daughter = await _people(j)
+        await _link(j, MEMBER, "父母")
+        await _link(j, DAUGHTER, "Parent")
+        booking_id = await _book(j, elder, "dr_wang", WEDNESDAY)
+        await j.dispatch()
+        outbox_before = len(await _rows(j, Outbox))
+
+        # The resident taps ✖️: a read-back naming him as her child, with two big buttons.
+        await j.say(ELDER, "/family")
+        sent = await j.tap(ELDER, "✖️ 解除 王小明")
+        assert len(sent) == 1
+        assert sent[0].text == (
+            "确定解除与 王小明（您的子女）的绑定？\n"
+            "解除后，TA不能再替您预约，也收不到您的提醒和警报。想再绑定，要重新要一个码。"
+        )
+        assert [[b["text"] for b in row] for row in sent[0].reply_markup["inline_keyboard"]] == [["✅ 确定解除", "↩️ 取消"]]
+        readback_id = sent[0].message_id
+        # Nothing has ended, nothing was queued, his copies still wait.
+        assert {link.member_id: link.status for link in await _rows(j, FamilyLink)} == {son.id: "active", daughter.id: "active"}
+        assert len(await _rows(j, Outbox)) == outbox_before
+        mine = await _rows(j, Outbox, Outbox.booking_id == booking_id, Outbox.chat_id == MEMBER)
+        assert mine and {r.status for r in mine} == {"pending"}
+
+        # 取消: the link stays, the read-back's buttons go, nobody is told anything.
+        sent = await j.tap(ELDER, "↩️ 取消")
+        assert sent[-1].text == "好的，没有解除，和 王小明 的绑定还在。"
+        assert (ELDER, readback_id) not in j.api.markups
+        assert {link.status for link in await _rows(j, FamilyLink)} == {"active"}
+        assert {r.status for r in await _rows(j, Outbox, Outbox.booking_id == booking_id, Outbox.chat_id == MEMBER)} == {"pending"}
+        assert len(await _rows(j, Outbox)) == outbox_before
+        mark = j.api.mark()
+        await j.dispatch()
+        assert j.api.since(mark, MEMBER) == [] and j.api.since(mark, ELDER) == []
+        # He still books for her: the link works.
+        sent = await j.say(MEMBER, "📋 我的预约")
+        assert sent[1].text.startswith("👪 为 张桂兰（父母）")
+
+        # From the relative's side the read-back names her as what she is to them.
+        await j.say(MEMBER, "/family")
+        sent = await j.tap(MEMBER, "✖️ 解除 张桂兰")
+        assert sent[-1].text == (
+            "确定解除与 张桂兰（您的父母）的绑定？\n"
+            "解除后，您不能再替TA预约，也收不到TA的提醒和警报。想再绑定，要重新要一个码。"
+        )
+        sent = await j.tap(MEMBER, "↩️ 取消")
+        assert sent[-1].text == "好的，没有解除，和 张桂兰 的绑定还在。"
+        await j.say(DAUGHTER, "/family")
+        sent = await j.tap(DAUGHTER, "✖️ Unlink 张桂兰")
+        assert sent[-1].text == (
+            "End the link with 张桂兰 (your parent)?\n"
+            "Afterwards you can no longer book for them or get their reminders and alerts. Linking again needs a new code."
+        )
+        sent = await j.tap(DAUGHTER, "↩️ Cancel")
+        assert sent[-1].text == "All right, nothing changed: the link with 张桂兰 stays."
+        assert {link.status for link in await _rows(j, FamilyLink)} == {"active"}
+        assert len(await _rows(j, Outbox)) == outbox_before
+
+
+async def test_a_relative_ends_the_link_the_resident_is_told_and_a_stale_confirm_is_refused(tmp_path, clock) -> None:
+    async with running_jiayi(tmp_path, clock) as j:
+        elder, son, daughter = await _people(j)
+        await _link(j, MEMBER, "父母")
+        await _link(j, DAUGHTER, "Parent")
+        await j.dispatch()
+        links = {link.member_id: link for link in await _rows(j, FamilyLink)}
+
+        # She opens the read-back for her son, but does not answer it yet …
+        await j.say(ELDER, "/family")
+        sent = await j.tap(ELDER, "✖️ 解除 王小明")
+        stale_id = sent[-1].message_id
+        unlink_son = FamilyAction(action="unlink", link_id=links[son.id].id).pack()
+        assert unlink_son in [b["callback_data"] for b in sent[-1].reply_markup["inline_keyboard"][0]]
+
+        # … and he ends it himself from his side.
+        await j.say(MEMBER, "/family")
+        await j.tap(MEMBER, "✖️ 解除 张桂兰")
+        sent = await j.tap(MEMBER, "✅ 确定解除")
+        assert sent[-1].text == "已解除和 张桂兰 的关注。"
+        ended = {link.member_id: (link.status, link.revoked_at) for link in await _rows(j, FamilyLink)}
+        assert ended[son.id][0] == "revoked" and ended[daughter.id] == ("active", None)
+
+        # She is told, in her language, who ended it and what he is to her; he is not
+        # told again.
+        notices = await _rows(j, Outbox, Outbox.kind == "family_notice", Outbox.chat_id == ELDER)
+        assert [(r.recipient_kind, r.dedupe_key) for r in notices] == [("resident", f"family_unlinked:{links[son.id].id}:resident")]
+        mark = j.api.mark()
+        await j.dispatch()
+        assert [s.text for s in j.api.since(mark, ELDER)] == [
+            "您的子女 王小明 解除了和您的绑定：TA不会再收到您的提醒，也不能再替您预约。"
+        ]
+        assert j.api.since(mark, MEMBER) == []
+
+        # Her read-back is now stale: its confirm is refused kindly and changes nothing.
+        outbox_before = len(await _rows(j, Outbox))
+        await j.do(j.api.tap_stale(ELDER, stale_id, unlink_son))
+        assert j.last_text(ELDER) == "您和 王小明 的绑定已经解除了，不用再点。想再绑定，要重新要一个码。"
+        assert {link.member_id: (link.status, link.revoked_at) for link in await _rows(j, FamilyLink)} == ended
+        assert len(await _rows(j, Outbox)) == outbox_before
+        # A second tap of his own confirm: the same kind refusal, in his chat.
+        await j.do(j.api.tap_stale(MEMBER, 1, unlink_son))
+        assert j.last_text(MEMBER) == "您和 张桂兰 的绑定已经解除了，不用再点。想再绑定，要重新要一个码。"
+
+        # The resident ends the daughter's link: the daughter is told in English.
+        await j.say(ELDER, "/family")
+        await j.tap(ELDER, "✖️ 解除 Lisa Wang")
+        await j.tap(ELDER, "✅ 确定解除")
+        mark = j.api.mark()
+        await j.dispatch()
+        assert [s.text for s in j.api.since(mark, DAUGHTER)] == [
+            "[About 张桂兰 (parent)]\n张桂兰 ended the link: you will no longer get messages about them."
+        ]
+        assert j.api.since(mark, ELDER) == []
+        assert {link.status for link in await _rows(j, FamilyLink)} == {"revoked"}
+
+
+async def test_a_forged_unlink_for_someone_elses_link_is_refused(tmp_path, clock, caplog) -> None:
+    async with running_jiayi(tmp_path, clock) as j:
+        elder, son, daughter = await _people(j)
+        await _signed(j, NEIGHBOUR, "dr_wang", name="李秀英")
+        j.api.user(NEIGHBOUR, first_name="李秀英")
+        await _link(j, MEMBER, "父母")
+        await j.dispatch()
+        link = (await _rows(j, FamilyLink))[0]
+        outbox_before = len(await _rows(j, Outbox))
+
+        # Someone with no part in the link crafts the buttons: neither the read-back
+        # (which would name the two) nor the confirm does anything.
+        for action in ("revoke", "unlink", "keep"):
+            await j.do(j.api.tap_stale(NEIGHBOUR, 1, FamilyAction(action=action, link_id=link.id).pack()))
+            assert j.last_text(NEIGHBOUR) == "您和这位家人已经没有关注关系了。"
+        assert not any("王小明" in text or "张桂兰" in text for text in j.api.texts(NEIGHBOUR))
+        assert [(r.status, r.revoked_at) for r in await _rows(j, FamilyLink)] == [("active", None)]
+        assert len(await _rows(j, Outbox)) == outbox_before
+        assert any("refused family unlink" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.postgres
@@ -311,7 +493,8 @@ async def test_on_postgresql_a_copy_written_while_the_link_ends_is_not_sent(tmp_
                 await deps.notifier.booking_created(booking_tx, booking_id)  # its rows, not yet committed
                 await booking_tx.flush()
                 await asyncio.wait_for(j.say(ELDER, "/family"), 10)
-                sent = await asyncio.wait_for(j.tap(ELDER, "✖️ 解除 王小明"), 10)
+                await asyncio.wait_for(j.tap(ELDER, "✖️ 解除 王小明"), 10)
+                sent = await asyncio.wait_for(j.tap(ELDER, "✅ 确定解除"), 10)
                 assert sent[-1].text == "已解除和 王小明 的关注。"  # without waiting for the booking
                 await booking_tx.commit()
 

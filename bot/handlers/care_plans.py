@@ -80,7 +80,7 @@ def build_router() -> Router:
             data["for_id"] = for_resident.id
         await state.clear()
         await state.set_data(data)
-        await read_back(msg, state, resident, deps, t, offer, subject)
+        await read_back(msg, state, session, resident, deps, t, offer, subject)
 
     @router.callback_query(FollowUpDone.filter())
     async def follow_up_done(query: CallbackQuery, callback_data: FollowUpDone, session: AsyncSession,

@@ -1,12 +1,16 @@
 """亲情账户: a family member asks for a code, the elderly resident sends it and agrees
 after a read-back naming the member; then the member can book for them, report their
-readings and receive their reminders and alerts. Either side can end it here."""
+readings and receive their reminders and alerts. Either side can end it here, after
+a read-back naming the other person (ending it cannot be undone: linking again needs a
+new code); the other side is then told."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -20,6 +24,7 @@ from actions.family import (
     confirm_link,
     elders_of,
     issue_code,
+    link_for,
     member_as,
     members_of,
     normalise_code,
@@ -27,7 +32,7 @@ from actions.family import (
     revoke_link,
     set_alerts,
 )
-from actions.models import Resident
+from actions.models import FamilyLink, Resident
 from bot.callbacks import FamilyAction, HealthAction
 from bot.deps import Deps
 from bot.filters import MenuButton
@@ -86,6 +91,52 @@ async def ask_consent(message: Message, state: FSMContext, session: AsyncSession
     )  # fmt: skip
 
 
+def other_side(link: FamilyLink, person_id: int, t: Translate) -> tuple[str, str]:
+    """The other person of a link and what they are to this person ("王小明", "子女")."""
+    if link.elder_id == person_id:
+        return (link.member.name if link.member else "") or "", t(f"relation-{member_as(link)}")
+    return (link.elder.name if link.elder else "") or "", t(f"relation-{link.relation}")
+
+
+async def ask_unlink(msg: Message, session: AsyncSession, resident: Resident, link_id: int, t: Translate,
+                     user_id: int) -> None:  # fmt: skip
+    """The read-back before a link ends, naming the other person and what they are to
+    this resident; nothing changes until it is confirmed."""
+    link = await link_for(session, link_id=link_id, person_id=resident.id)
+    if link is None or link.status != "active":
+        if link is None:
+            log.warning("refused family unlink: user=%s link=%s", user_id, link_id)
+        await msg.answer(t("family-not-linked"))
+        return
+    name, relation = other_side(link, resident.id, t)
+    key = "family-unlink-ask-elder" if link.elder_id == resident.id else "family-unlink-ask-member"
+    await msg.answer(
+        t(key, name=name, relation=relation),
+        reply_markup=inline([[(t("btn-family-unlink-yes"), FamilyAction(action="unlink", link_id=link.id).pack()),
+                              (t("btn-family-unlink-no"), FamilyAction(action="keep", link_id=link.id).pack())]]),
+    )  # fmt: skip
+
+
+async def unlink(msg: Message, session: AsyncSession, resident: Resident, link_id: int, deps: Deps, t: Translate,
+                 user_id: int) -> None:  # fmt: skip
+    """The confirmed read-back: the link ends now, or, when it already has (a second
+    tap, the other side was quicker) or was never this person's, a kind refusal."""
+    person_id = resident.id  # a refused revocation rolls back, which expires the resident
+    try:
+        link = await revoke_link(session, link_id=link_id, by_resident_id=person_id, clock=deps.clock,
+                                 notifier=deps.notifier)  # fmt: skip
+    except NotLinked:
+        ended = await link_for(session, link_id=link_id, person_id=person_id)
+        if ended is None:
+            log.warning("refused family unlink: user=%s link=%s", user_id, link_id)
+            await msg.answer(t("family-not-linked"), reply_markup=main_menu(t))
+        else:
+            await msg.answer(t("family-unlink-already", name=other_side(ended, person_id, t)[0]), reply_markup=main_menu(t))
+        return
+    log.info("family link %s ended", link.id)
+    await msg.answer(t("family-revoked", name=other_side(link, person_id, t)[0]), reply_markup=main_menu(t))
+
+
 def build_router() -> Router:
     router = Router(name=__name__)
 
@@ -139,7 +190,7 @@ def build_router() -> Router:
             ))  # fmt: skip
         elif action == "relation":
             code = await issue_code(session, member_id=resident.id, relation=callback_data.value, clock=deps.clock)
-            await msg.answer(t("family-code-issued", code=code))
+            await msg.answer(t("family-code-issued", code=code, relation=callback_data.value))
         elif action == "code":
             await state.set_state(Family.entering_code)
             await msg.answer(t("family-code-ask"))
@@ -161,14 +212,19 @@ def build_router() -> Router:
             log.info("family link %s confirmed", link.id)
             await msg.answer(t("family-linked-elder", member=link.member.name or ""), reply_markup=main_menu(t))
         elif action == "revoke":
-            try:
-                link = await revoke_link(session, link_id=callback_data.link_id, by_resident_id=resident.id, clock=deps.clock,
-                                         notifier=deps.notifier)  # fmt: skip
-            except NotLinked:
-                await msg.answer(t("family-not-linked"))
+            await ask_unlink(msg, session, resident, callback_data.link_id, t, query.from_user.id)
+        elif action in ("unlink", "keep"):
+            # The read-back is answered once: its buttons go.
+            with contextlib.suppress(TelegramBadRequest):
+                await msg.edit_reply_markup(reply_markup=None)
+            if action == "unlink":
+                await unlink(msg, session, resident, callback_data.link_id, deps, t, query.from_user.id)
                 return
-            other = link.member if link.elder_id == resident.id else link.elder
-            await msg.answer(t("family-revoked", name=other.name if other else ""))
+            kept = await link_for(session, link_id=callback_data.link_id, person_id=resident.id)
+            if kept is None or kept.status != "active":
+                await msg.answer(t("family-not-linked"), reply_markup=main_menu(t))
+                return
+            await msg.answer(t("family-unlink-kept", name=other_side(kept, resident.id, t)[0]), reply_markup=main_menu(t))
         elif action in ("alerts_on", "alerts_off"):
             await set_alerts(session, link_id=callback_data.link_id, member_id=resident.id, on=action == "alerts_on",
                              notifier=deps.notifier)  # fmt: skip

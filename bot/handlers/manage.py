@@ -60,11 +60,12 @@ def for_whom(managed: ManagedBooking, t: Translate) -> str:
 
 
 def readback_for(managed: ManagedBooking, t: Translate) -> str | None:
-    """"为：张桂兰" over a read-back or a reply about someone else's booking."""
+    """"为：张桂兰（父母）" over a read-back or a reply about someone else's booking:
+    whom it is for and what they are to the family member."""
     link = managed.link
     if link is None or link.elder is None:
         return None
-    return t("family-readback-for", name=link.elder.name or "")
+    return t("family-readback-for", name=link.elder.name or "", relation=t(f"relation-{link.relation}"))
 
 
 def _about(managed: ManagedBooking, t: Translate, text: str) -> str:

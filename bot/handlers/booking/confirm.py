@@ -35,7 +35,14 @@ from bot.callbacks import (
 from bot.chronic_texts import progress_line
 from bot.deps import Deps
 from bot.format import format_when
-from bot.handlers.booking.flow import booking_subject, is_onboarded, iso, offer_slots, read_back
+from bot.handlers.booking.flow import (
+    booking_subject,
+    for_line,
+    is_onboarded,
+    iso,
+    offer_slots,
+    read_back,
+)
 from bot.i18n import Translate
 from bot.keyboards import inline, main_menu, yes_no
 from bot.states import Booking
@@ -118,7 +125,7 @@ def build_router() -> Router:
                     reply_markup=yes_no(t, "duplicate", yes_key="btn-book-anyway", no_key="btn-keep-existing"),
                 )
                 return
-        await read_back(query.message, state, resident, deps, t, offer, subject)  # type: ignore[arg-type]
+        await read_back(query.message, state, session, resident, deps, t, offer, subject)  # type: ignore[arg-type]
 
     @router.callback_query(Booking.confirming_duplicate, Answer.filter(F.topic == "duplicate"))
     async def duplicate_answer(
@@ -144,7 +151,7 @@ def build_router() -> Router:
             await query.message.answer(t("booking-duplicate-kept"), reply_markup=main_menu(t))
             return
         subject = await booking_subject(session, resident, await state.get_data())
-        await read_back(query.message, state, resident, deps, t, offer, subject)  # type: ignore[arg-type]
+        await read_back(query.message, state, session, resident, deps, t, offer, subject)  # type: ignore[arg-type]
 
     @router.callback_query(Booking.confirming, Answer.filter(F.topic == "booking"))
     async def booking_answer(
@@ -238,8 +245,9 @@ def build_router() -> Router:
         await state.clear()
         if data.get("mode") == "resched":
             text = t("rescheduled", service=service.name(lang), when=when, provider=provider)
-            if subject.id != resident.id:
-                text = t("family-readback-for", name=subject.name or "") + "\n" + text
+            head = await for_line(session, resident, subject, t)
+            if head is not None:
+                text = head + "\n" + text
             await message.answer(text, reply_markup=main_menu(t))
             return
         if data.get("request_id"):
@@ -266,8 +274,9 @@ def build_router() -> Router:
             ),
             progress_line(deps.i18n, lang, "submitted"),
         ]
-        if subject.id != resident.id:
-            lines.insert(0, t("family-readback-for", name=subject.name or ""))
+        head = await for_line(session, resident, subject, t)
+        if head is not None:
+            lines.insert(0, head)
         await message.answer("\n".join(lines), reply_markup=main_menu(t))
 
     return router

@@ -13,7 +13,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.booking import open_booking_count, record_request
-from actions.family import NotLinked, acting_for
+from actions.family import NotLinked, acting_for, active_link
 from actions.matching import MatchRequest, match
 from actions.models import Resident
 from bot.callbacks import (
@@ -85,6 +85,21 @@ async def booking_subject(session: AsyncSession, resident: Resident, data: dict[
     return await acting_for(session, member=resident, elder_id=int(elder_id))
 
 
+async def relation_to(session: AsyncSession, member: Resident, elder: Resident, t: Translate) -> str:
+    """What the resident a family member books for is to them ("父母"), as the
+    relative's other messages say it; "家人" when no active link is found."""
+    link = await active_link(session, elder_id=elder.id, member_id=member.id)
+    return t(f"relation-{link.relation}" if link is not None else "relation-family")
+
+
+async def for_line(session: AsyncSession, resident: Resident, subject: Resident, t: Translate) -> str | None:
+    """"为：张桂兰（父母）" over a reply about a booking for a linked family member;
+    None when the booking is the resident's own."""
+    if subject.id == resident.id:
+        return None
+    return t("family-readback-for", name=subject.name or "", relation=await relation_to(session, resident, subject, t))
+
+
 def merge_parse(data: dict[str, Any], parse: Parse, deps: Deps) -> dict[str, Any]:
     """Fold what the resident said into the booking being built."""
     updates: dict[str, Any] = {}
@@ -137,7 +152,8 @@ async def start_booking(
     data: dict[str, Any] = {"mode": "new", "urgency": "routine", "channel": channel}
     if for_resident is not None and for_resident.id != resident.id:
         data["for_id"] = for_resident.id
-        await message.answer(t("family-booking-for", name=for_resident.name or ""))
+        relation = await relation_to(session, resident, for_resident, t)
+        await message.answer(t("family-booking-for", name=for_resident.name or "", relation=relation))
     if plan_item_id is not None:
         data["plan_item_id"] = plan_item_id
     if request_text:
@@ -342,6 +358,7 @@ def offer_label(offer: dict[str, Any], lang: str, deps: Deps, t: Translate) -> s
 async def read_back(
     message: Message,
     state: FSMContext,
+    session: AsyncSession,
     resident: Resident,
     deps: Deps,
     t: Translate,
@@ -359,8 +376,9 @@ async def read_back(
         provider=offer["provider_zh"] if lang == "zh" else offer["provider_en"],
         modality=t(f"modality-{offer['modality']}"),
     )
-    if subject.id != resident.id:
-        text = t("family-readback-for", name=subject.name or "") + "\n" + text
+    head = await for_line(session, resident, subject, t)
+    if head is not None:
+        text = head + "\n" + text
     if offer["modality"] == "home_visit" and subject.address:
         text += "\n" + t("readback-address", address=subject.address)
     text += "\n" + t("readback-question")

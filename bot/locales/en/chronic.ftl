@@ -111,13 +111,19 @@ relation-parent = parent
 relation-spouse = spouse
 relation-child = child
 relation-other = other relative
+relation-family = family member
 btn-relation-parent = Parent
 btn-relation-spouse = Spouse
 btn-relation-child = Child
 btn-relation-other = Other relative
 family-code-issued =
     Your family code is: { $code }
-    Give it to your relative and ask them to send it to me (valid for 24 hours). Once they agree you can book for them, report their readings, and get their reminders and alerts.
+    Give it to { $relation ->
+        [parent] your parent
+        [spouse] your spouse
+        [child] your child
+       *[other] the person you look after
+    } and ask them to send it to me (valid for 24 hours). Once they agree you can book for them, report their readings, and get their reminders and alerts.
 family-code-ask = Please type the 6-digit code your family member gave you:
 family-code-bad = That code is wrong or has expired. Ask your family member for a new one.
 family-confirm =
@@ -131,16 +137,27 @@ btn-family-deny = ✖️ No
 family-linked-elder = ✅ Done: { $member } can now act for you. To undo it, tap 👪 Family.
 family-linked-member = ✅ { $name } agreed. You can now book for { $name }, report their readings, and you will get their reminders and alerts.
 family-denied = All right, nothing was linked.
+family-unlink-ask-elder =
+    End the link with { $name } (your { $relation })?
+    Afterwards they can no longer book for you or get your reminders and alerts. Linking again needs a new code.
+family-unlink-ask-member =
+    End the link with { $name } (your { $relation })?
+    Afterwards you can no longer book for them or get their reminders and alerts. Linking again needs a new code.
+btn-family-unlink-yes = ✅ Yes, end it
+btn-family-unlink-no = ↩️ Cancel
+family-unlink-kept = All right, nothing changed: the link with { $name } stays.
+family-unlink-already = The link with { $name } has already ended; there is nothing more to do. Linking again needs a new code.
 family-revoked = The link with { $name } has ended.
+family-unlinked-by-member = Your { $relation } { $member } ended the link with you: they will no longer get your reminders or book for you.
 family-revoked-member = { $name } ended the link: you will no longer get messages about them.
 family-none = You do not look after anyone yet.
 family-not-linked = You are no longer linked to this family member.
 family-need-profile = Please send /start and fill in your own profile first.
-family-booking-for = 👪 Booking for { $name }.
-family-readback-for = For: { $name }
-family-proxy-booked = Your family member { $member } booked for you: { $service }, { $when }, { $provider }.
-family-proxy-cancelled = Your family member { $member } cancelled your booking: { $service }, { $when }, { $provider }.
-family-proxy-rescheduled = Your family member { $member } moved your booking: { $service }, from { $old_when } to { $when }, { $provider }.
+family-booking-for = 👪 Booking for { $name } ({ $relation }).
+family-readback-for = For: { $name } ({ $relation })
+family-proxy-booked = Your { $relation } { $member } booked for you: { $service }, { $when }, { $provider }.
+family-proxy-cancelled = Your { $relation } { $member } cancelled your booking: { $service }, { $when }, { $provider }.
+family-proxy-rescheduled = Your { $relation } { $member } moved your booking: { $service }, from { $old_when } to { $when }, { $provider }.
 family-other-booked = { $member } booked for { $name }: { $service }, { $when }, { $provider }.
 family-other-cancelled = { $member } cancelled { $name }'s booking: { $service }, { $when }, { $provider }.
 family-other-rescheduled = { $member } moved { $name }'s booking: { $service }, from { $old_when } to { $when }, { $provider }.

@@ -111,13 +111,19 @@ relation-parent = 父母
 relation-spouse = 配偶
 relation-child = 子女
 relation-other = 其他亲属
+relation-family = 家人
 btn-relation-parent = 父母
 btn-relation-spouse = 配偶
 btn-relation-child = 子女
 btn-relation-other = 其他亲属
 family-code-issued =
     您的家人码是：{ $code }
-    请把这个码告诉老人，让老人发给我（24小时内有效）。老人确认后，您就能替TA预约、报告血压血糖，并收到TA的提醒和警报。
+    请把这个码告诉{ $relation ->
+        [parent] 您的父母
+        [spouse] 您的配偶
+        [child] 您的子女
+       *[other] 对方
+    }，让TA发给我（24小时内有效）。TA确认后，您就能替TA预约、报告血压血糖，并收到TA的提醒和警报。
 family-code-ask = 请输入家人给您的6位数字码：
 family-code-bad = 这个码不对或已经过期了。请让家人重新要一个码。
 family-confirm =
@@ -131,16 +137,27 @@ btn-family-deny = ✖️ 不同意
 family-linked-elder = ✅ 好的，{ $member } 现在可以帮您办事了。想解除就点 👪 亲情账户。
 family-linked-member = ✅ { $name } 已同意。您现在可以替{ $name }预约、报告血压血糖，也会收到{ $name }的提醒和警报。
 family-denied = 好的，没有关注。
+family-unlink-ask-elder =
+    确定解除与 { $name }（您的{ $relation }）的绑定？
+    解除后，TA不能再替您预约，也收不到您的提醒和警报。想再绑定，要重新要一个码。
+family-unlink-ask-member =
+    确定解除与 { $name }（您的{ $relation }）的绑定？
+    解除后，您不能再替TA预约，也收不到TA的提醒和警报。想再绑定，要重新要一个码。
+btn-family-unlink-yes = ✅ 确定解除
+btn-family-unlink-no = ↩️ 取消
+family-unlink-kept = 好的，没有解除，和 { $name } 的绑定还在。
+family-unlink-already = 您和 { $name } 的绑定已经解除了，不用再点。想再绑定，要重新要一个码。
 family-revoked = 已解除和 { $name } 的关注。
+family-unlinked-by-member = 您的{ $relation } { $member } 解除了和您的绑定：TA不会再收到您的提醒，也不能再替您预约。
 family-revoked-member = { $name } 已解除了您的关注，您不会再收到{ $name }的消息。
 family-none = 您还没有关注的家人。
 family-not-linked = 您和这位家人已经没有关注关系了。
 family-need-profile = 请先发 /start 填好自己的资料，再使用亲情账户。
-family-booking-for = 👪 为 { $name } 预约。
-family-readback-for = 为：{ $name }
-family-proxy-booked = 您的家人 { $member } 为您预约了：{ $service }，{ $when }，{ $provider }。
-family-proxy-cancelled = 您的家人 { $member } 取消了您的预约：{ $service }，{ $when }，{ $provider }。
-family-proxy-rescheduled = 您的家人 { $member } 把您的预约改了时间：{ $service }，原来 { $old_when }，现在 { $when }，{ $provider }。
+family-booking-for = 👪 为 { $name }（{ $relation }）预约。
+family-readback-for = 为：{ $name }（{ $relation }）
+family-proxy-booked = 您的{ $relation } { $member } 为您预约了：{ $service }，{ $when }，{ $provider }。
+family-proxy-cancelled = 您的{ $relation } { $member } 取消了您的预约：{ $service }，{ $when }，{ $provider }。
+family-proxy-rescheduled = 您的{ $relation } { $member } 把您的预约改了时间：{ $service }，原来 { $old_when }，现在 { $when }，{ $provider }。
 family-other-booked = { $member } 替{ $name }预约了：{ $service }，{ $when }，{ $provider }。
 family-other-cancelled = { $member } 取消了{ $name }的预约：{ $service }，{ $when }，{ $provider }。
 family-other-rescheduled = { $member } 把{ $name }的预约改了时间：{ $service }，原来 { $old_when }，现在 { $when }，{ $provider }。
