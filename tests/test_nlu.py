@@ -68,6 +68,14 @@ def embedded() -> EmbeddedInterpreter:
         ("My dad died of a heart attack at 60, can I book a full check-up?", "routine", None),
         ("吓死我了 刚看见有人在小区晕倒 还好救护车来了 顺便约个量血压", "routine", None),
         ("我刚吃完饭一个钟头 测的血糖10.1", "routine", None),
+        ("我妈刚才还好好的 突然说看东西都是重影 走路老往一边倒", "emergency", "stroke"),
+        ("我爸早上刷牙的时候牙刷掉了，捡了好几次都捡不起来，说话也怪怪的", "emergency", "stroke"),
+        ("my husband vomited blood twice, dark like coffee grounds", "emergency", "bleeding"),
+        ("爸爸哮喘犯了 喷雾喷了三次都不管用 说话一个字一个字往外蹦", "emergency", "breathing"),
+        ("my grandson locked himself in the bathroom and keeps saying he's going to hurt himself", "emergency", "suicide"),
+        ("thanks, I won't be needing the appointment next week since I'm travelling", "routine", None),
+        ("你们以后别管我了 我自己去医院排队", "routine", None),
+        ("我去年被车撞了 现在想约康复", "routine", None),
     ],
 )
 def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: str, category: str | None) -> None:
