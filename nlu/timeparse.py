@@ -406,7 +406,7 @@ _DOSE = re.compile(
 # What happened, not when to come: "since this morning", "从中午疼到现在", "疼了一上午",
 # "fell this morning".
 _SINCE_BEFORE = re.compile(r"\bsince\s*$|\b(?:except|but not|not on)\s*(?:on\s*)?$|除了\s*$", re.I)
-_PAST_BEFORE = re.compile(r"(?:\b(?:passed away|died|lost (?:my|her|his))|去世|走了|过世)[^.?!]{0,8}$", re.I)
+_PAST_BEFORE = re.compile(r"(?:\b(?:passed away|died|lost (?:my|her|his))|去世|走了|过世)[^.?!]{0,20}$", re.I)
 # A month told with a past event is when it happened: "had his hip done in January".
 _PAST_EVENT = re.compile(r"\b(?:had|was|were|did|done|happened|since)\b[^.?!,]{0,30}$|以前|之前|那次|去年", re.I)
 _PART = r"(?:this |the |in the )?(?:morning|noon|afternoon|evening|night)|上午|早上|早晨|中午|下午|晚上|夜里"
@@ -417,7 +417,11 @@ _PAST_PART = re.compile(
     r"|\bsince (?:morning|noon|lunch ?time|last night)\b|(?<=\d)\s*(?:this|in the) (?:morning|evening)\b"
     r"|(?:从|自)(?:上午|早上|早晨|中午|下午|晚上|夜里)"
     r"|(?<![周期拜])一(?:上午|下午|晚上|中午|早上|整天)|\ball (?:morning|afternoon|evening|night|day)\b"
-    r"|(?:今天|今儿)?(?:早上|早晨|上午|中午|下午|晚上)(?=起来|起床|醒来|摔|跌|晕|吐|拉|疼|痛|发现|吃了|量的|测的)",
+    r"|(?:今天|今儿)?(?:早上|早晨|上午|中午|下午|晚上)(?=起来|起床|醒来|摔|跌|晕|吐|拉|疼|痛|发现|吃了|量的|测的)"
+    # habits and complaints: "晚上老睡不着", "每天晚上咳", "every evening"; a reading's time: "今早血压150/95"
+    r"|(?:每天|每晚|每个)?(?:早上|晚上|夜里|半夜)(?=[^，。,.!?\s]{0,3}(?:睡不着|失眠|哭|咳|起夜|做梦|翻身|一个人|难受|疼|痛|高|低))"
+    r"|(?:今早|今天早上|早上|晚上|睡前)(?=(?:测|量)?的?\s*(?:血压|血糖|\d{2,3}\s*/))"
+    r"|\bevery (?:morning|evening|night|afternoon)\b|(?<=\d):\d(?!\d)|(?:了|过)半天",
     re.I,
 )
 

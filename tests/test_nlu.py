@@ -155,6 +155,10 @@ def test_what_happened_or_how_to_dose_is_not_when_to_come() -> None:
         "肚子突然疼得厉害 从中午疼到现在 想找医生看看",
         "My husband passed away in September and I'm not coping well. Could I talk to a counsellor?",
         "早上起来右手有点麻 甩一甩就好了 想约个针灸",
+        "老伴走了 心里难受 晚上老睡不着 能不能找个人聊聊",
+        "想约个慢病随访 今早血压150/95 药吃着呢",
+        "Lost my dad to cancer in January. I'm ok, just sad. Would like to talk to someone",
+        "lost 5 kg doing 16:8 fasting, want a check-up",
     ):
         assert resolve_when(text, NOW) is None, text
 
