@@ -17,7 +17,7 @@ from nlu.normalise import normalise
 _NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)"
 _BP_WORDS = r"(血压|血圧|雪压|学压|血鸭|压力|bp|b\.p\.|blood pressure|blood pleasure)"
 _BP_PAIR = re.compile(
-    _BP_WORDS + r"[^0-9\n]{0,16}?(\d{2,3})(?:多|左右)?\s*(?:/|／|\\|over|比|到|-|~|,|，|、|\s)\s*(?:低压|舒张压|diastolic)?\s*(\d{2,3})(?![\d.%])"
+    _BP_WORDS + r"[^0-9\n]{0,16}?(\d{2,3})(?:多|左右)?\s*(?:/|／|\\|over|by|比|到|-|~|,|，|、|\s)\s*(?:低压|舒张压|diastolic)?\s*(\d{2,3})(?![\d.%])"
 )
 _BARE_PAIR = re.compile(r"(?<![\d.:/-])(\d{2,3})\s*(?:/|／|over)\s*(\d{2,3})(?!\d|[.:/-]\d)")
 _HIGH_LOW = re.compile(
@@ -25,6 +25,7 @@ _HIGH_LOW = re.compile(
     r"(?:低压|舒张压|下压|下边|下面|低的|diastolic|bottom number|\b(?:low|lower|bottom)(?: number| one)?\b)\D{0,6}(\d{2,3})"
     r"|(\d{2,3}) on (?:the )?top.{0,10}?(\d{2,3}) on the bottom"
     r"|\bsys\D{0,3}(\d{2,3}).{0,8}?\bdia\D{0,3}(\d{2,3})"
+    r"|(\d{2,3})\s*的?\s*(?:高压|收缩压).{0,8}?(\d{2,3})\s*的?\s*(?:低压|舒张压)"
 )
 # A home monitor's three rows, top to bottom: systolic, diastolic, pulse.
 _MONITOR_ROWS = re.compile(
@@ -124,6 +125,18 @@ def _english_numbers(text: str) -> str:
         return str(value)
 
     return _EN_NUMBER.sub(convert, text)
+
+
+_GLUCOSE_WORD = re.compile(r"血糖|雪糖|学糖|血唐|sugar|glucose|\bbg\b|\bbs\b|空腹|餐后|饭后")
+_SPACED_CN_DECIMAL = re.compile(r"([零一二两三四五六七八九十])\s*点\s+([零一二三四五六七八九])|([零一二两三四五六七八九十])\s+点\s*([零一二三四五六七八九])")
+_EN_SMALL = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+             "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")  # fmt: skip
+_EN_DECIMAL = re.compile(rf"\b({'|'.join(_EN_SMALL)}|\d{{1,2}})\s+point\s+({'|'.join(_EN_SMALL[:10])}|\d)\b")
+_DIGIT_DECIMAL = re.compile(r"(?<![\d.])(\d{1,2})\s*点\s*(\d)(?![\d.]|\s*(?:分|点|时|号|刻|半))")
+
+
+def _word_number(word: str) -> str:
+    return word if word.isdigit() else str(_EN_SMALL.index(word))
 
 
 def _plausible_bp(systolic: int, diastolic: int) -> bool:
@@ -234,8 +247,17 @@ def parse_reading(text: str) -> Reading | None:
     """The first blood pressure or glucose reading in `text`, or None."""
     if not text:
         return None
-    normal = _arabic(normalise(text[:500], keep_spaces=True))
-    if _EN_NUMBER.search(normal) and re.search(_BP_WORDS + r"|sugar|glucose|over", normal):
+    normal = normalise(text[:500], keep_spaces=True)
+    glucose_words = _GLUCOSE_WORD.search(normal)
+    if glucose_words:
+        # "五 点 六", "七点 二" as a recogniser spaces them
+        normal = _SPACED_CN_DECIMAL.sub(lambda m: f"{m.group(1) or m.group(3)}点{m.group(2) or m.group(4)}", normal)
+    normal = _arabic(normal)
+    if glucose_words:
+        # "seven point two", "7 point 8", "6点8": a decimal, not 7 and then something
+        normal = _EN_DECIMAL.sub(lambda m: f"{_word_number(m.group(1))}.{_word_number(m.group(2))}", normal)
+        normal = _DIGIT_DECIMAL.sub(r"\1.\2", normal)
+    if _EN_NUMBER.search(normal) and re.search(_BP_WORDS + r"|sugar|glucose|over|top|bottom|high|low|reading", normal):
         normal = _english_numbers(normal)
     # "餐后2h 8.7", "饭后两小时 十点八": the hours after a meal are not the value.
     normal = _DURATION.sub(" ", normal)

@@ -291,6 +291,15 @@ def test_triage_reads_context(text: str, urgency: str, category: str | None) -> 
         ("一百四十八 九十二", {"kind": "bp", "systolic": 148, "diastolic": 92, "pulse": None}),
         ("302 305", None),
         ("血糖仪试纸 50条装 哪里买", None),
+        # Said aloud: decimals in words, spaced numerals, the label after the number.
+        ("sugar seven point two", {"kind": "glucose", "value": 7.2, "unit": "mmol/L", "context": "random"}),
+        ("blood sugar eleven point five after dinner", {"kind": "glucose", "value": 11.5, "unit": "mmol/L", "context": "after_meal"}),
+        ("空腹 血糖 是 五 点 六", {"kind": "glucose", "value": 5.6, "unit": "mmol/L", "context": "fasting"}),
+        ("血糖6点8", {"kind": "glucose", "value": 6.8, "unit": "mmol/L", "context": "random"}),
+        ("一百五十二的高压 九十的低压", {"kind": "bp", "systolic": 152, "diastolic": 90, "pulse": None}),
+        ("the top number was one fifty and the bottom was ninety five", {"kind": "bp", "systolic": 150, "diastolic": 95, "pulse": None}),
+        ("BP is 160 by 100", {"kind": "bp", "systolic": 160, "diastolic": 100, "pulse": None}),
+        ("血糖 明天6点半去测", None),
         ("pre-breakfast sugar 6.1", {"kind": "glucose", "value": 6.1, "unit": "mmol/L", "context": "fasting"}),
     ],
 )
