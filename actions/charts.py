@@ -46,7 +46,19 @@ class ChartLabels:
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     available = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in available), None)
+    found = next((name for name in CJK_FONTS if name in available), None)
+    if found is None:
+        # matplotlib keeps its font list in a cache made when it first ran: a CJK font
+        # installed since then is not in it. Look on disk once and add what is there.
+        for path in font_manager.findSystemFonts():
+            if "cjk" in path.lower() or "wqy" in path.lower():
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        available = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((name for name in CJK_FONTS if name in available), None)
+    return found
 
 
 def _num(value: float | None) -> float:
