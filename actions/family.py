@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -114,15 +116,7 @@ async def confirm_link(
             raise
         return existing
     link = await _load(session, link_id)
-    try:
-        if notifier is not None:
-            await notifier.family_linked(session, link)  # type: ignore[attr-defined]
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
-    if notifier is not None:
-        notifier.wake()  # type: ignore[attr-defined]
+    await _commit_telling(session, notifier, lambda n: n.family_linked(session, link))
     return link
 
 
@@ -139,6 +133,22 @@ async def _load(session: AsyncSession, link_id: int) -> FamilyLink:
     )
     assert link is not None
     return link
+
+
+async def _commit_telling(
+    session: AsyncSession, notifier: object | None, tell: Callable[[Any], Awaitable[None]]
+) -> None:
+    """Commits the change with what `tell` queues through the notifier (in the same
+    transaction, or neither), then wakes the sender; without a notifier, only commits."""
+    try:
+        if notifier is not None:
+            await tell(notifier)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    if notifier is not None:
+        notifier.wake()  # type: ignore[attr-defined]
 
 
 def member_as(link: FamilyLink) -> str:
@@ -178,15 +188,7 @@ async def revoke_link(
         await session.rollback()
         raise NotLinked(link_id)
     link = await _load(session, link_id)
-    try:
-        if notifier is not None:
-            await notifier.family_unlinked(session, link, by_elder=link.elder_id == by_resident_id)  # type: ignore[attr-defined]
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
-    if notifier is not None:
-        notifier.wake()  # type: ignore[attr-defined]
+    await _commit_telling(session, notifier, lambda n: n.family_unlinked(session, link, by_elder=link.elder_id == by_resident_id))
     return link
 
 
@@ -203,19 +205,12 @@ async def set_alerts(
         .execution_options(synchronize_session=False)
     )
     changed = result.rowcount == 1  # type: ignore[attr-defined]
-    try:
-        if changed and notifier is not None:
-            link = await _load(session, link_id)
-            if on:
-                await notifier.family_copies_started(session, link)  # type: ignore[attr-defined]
-            else:
-                await notifier.family_copies_stopped(session, link)  # type: ignore[attr-defined]
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
-    if changed and notifier is not None:
-        notifier.wake()  # type: ignore[attr-defined]
+
+    async def tell(n: Any) -> None:
+        link = await _load(session, link_id)
+        await (n.family_copies_started if on else n.family_copies_stopped)(session, link)
+
+    await _commit_telling(session, notifier if changed else None, tell)
     return changed
 
 
