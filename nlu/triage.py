@@ -71,6 +71,9 @@ class _Rule:
     negatable: tuple[bool, ...]
     disease_name: bool
     recent_is_now: bool
+    # Every concept is an acute sign: a long-standing condition around it does not
+    # make it old news.
+    acute: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     concepts = {name: _compile(p) for name, p in raw["concepts"].items()}
     negatable = set(raw.get("negatable") or [])
     recent_is_now = set(raw.get("recent_is_now") or [])
+    acute = set(raw.get("acute") or [])
     rules = []
     for level in LEVELS:
         for category, entries in (raw.get(level) or {}).items():
@@ -107,6 +111,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
                         negatable=tuple(n in negatable for n in names),
                         disease_name=entry.get("kind") == "name",
                         recent_is_now=category in recent_is_now,
+                        acute=all(n in acute for n in names),
                     )
                 )
     cues = {name: _compile(p) for name, p in raw["cues"].items()}
@@ -164,7 +169,10 @@ class _Context:
             return False
         if any(position >= match.end() for position in self.resolved_at):
             return False
-        if (self.education or self.chronic) and not now:
+        # Years of illness are a background, not a taking-back, for suicidal words and
+        # acute signs (瘫在床上好几年了，今天…脸发青).
+        chronic = self.chronic and not rule.recent_is_now and not rule.acute
+        if (self.education or chronic) and not now:
             return False
         if rule.disease_name and self.education:
             return False  # a lecture or a programme about a stroke is not a stroke

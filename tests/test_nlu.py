@@ -243,6 +243,23 @@ def test_the_development_sets_file_is_generated_from_them() -> None:
         ("心理咨询还能约吗 算了 不用了 反正过了今晚也用不着了", "emergency", "suicide"),
         ("帮我取消明天的体检吧，以后也用不着了。我已经想好了，这辈子就到这儿了", "emergency", "suicide"),
         ("想一觉睡过去就再也不要醒了 天天疼 真的熬不下去了", "emergency", "suicide"),
+        # Years of illness are a background, not a taking-back.
+        ("病了这么多年 太痛苦了 真不如死了算了", "emergency", "suicide"),
+        ("我爸卧床好几年了，今天痰卡着，嘴唇发紫", "emergency", "breathing"),
+        ("昨晚开始胸口闷 今早更厉害 出冷汗", "emergency", "chest_pain"),
+        ("刚才差点从阳台跳下去", "emergency", "suicide"),
+        ("he doesn't want to live anymore", "emergency", "suicide"),
+        ("I don't want to live like this anymore", "emergency", "suicide"),
+        ("my friend said goodbye forever yesterday and now she won't open the door", "emergency", "suicide"),
+        ("外公从楼梯上滚下来 头破了 人迷迷糊糊的", "emergency", "other"),
+        # A device, an instruction, a class, a denial, a wish about where to live.
+        ("小程序点了没反应 怎么办", "routine", None),
+        ("急救课老师说胸痛出冷汗要马上打120，我记住了", "routine", None),
+        ("is the stroke prevention class on this Saturday?", "routine", None),
+        ("he choked on a fish bone last year and since then he eats slowly, can we see the GP", "routine", None),
+        ("feeling low since the baby came, not thinking of hurting myself, can I see a counsellor", "routine", None),
+        ("mum doesn't want to live in a care home, can a nurse visit her at home", "routine", None),
+        ("帮我爸约个助浴，他中风后一直偏瘫，下周二上门", "routine", None),
         # Not certain: ask.
         ("胸口有点疼", "possible_emergency", "chest_pain"),
     ],
