@@ -19,7 +19,10 @@ _BP_WORDS = r"(血压|血圧|雪压|学压|血鸭|压力|bp|b\.p\.|blood pressur
 _BP_PAIR = re.compile(
     _BP_WORDS + r"[^0-9\n]{0,16}?(\d{2,3})(?:多|左右)?\s*(?:/|／|\\|over|by|比|到|-|~|,|，|、|\s)\s*(?:低压|舒张压|diastolic)?\s*(\d{2,3})(?![\d.%])"
 )
-_BARE_PAIR = re.compile(r"(?<![\d.:/-])(\d{2,3})\s*(?:/|／|over)\s*(\d{2,3})(?!\d|[.:/-]\d)")
+_BARE_PAIR = re.compile(
+    r"(?<![\d.:/-])(\d{2,3})\s*(?:/|／|over)\s*(\d{2,3})(?!\d|[.:/-]\d)"
+    r"(?!\s*(?:[a-z]+ )?(?:road|rd\b|street|st\b|lane|ln\b|avenue|ave\b|drive|dr\b|court|路|街|号|弄|巷|栋|楼|室))"
+)
 _HIGH_LOW = re.compile(
     r"(?:高压|收缩压|上压|上边|上面|高的|systolic|top number|\b(?:high|upper|top)(?: number| one)?\b)\D{0,6}(\d{2,3})(?: on (?:the )?top)?.{0,14}?"
     r"(?:低压|舒张压|下压|下边|下面|低的|diastolic|bottom number|\b(?:low|lower|bottom)(?: number| one)?\b)\D{0,6}(\d{2,3})"
@@ -32,15 +35,19 @@ _MONITOR_ROWS = re.compile(
     r"(?:最上面|上面|上边|上排|第一行|top)\D{0,4}(\d{2,3}).{0,8}?(?:中间|中排|第二行|middle)\D{0,4}(\d{2,3})"
     r".{0,8}?(?:最下面|下面|下边|下排|第三行|bottom)\D{0,4}(\d{2,3})"
 )
-_SPACED_PAIR = re.compile(r"(?:量的|测的|量了|测了|读数|reading|readings?:?|measured|checked)\D{0,6}(\d{2,3})\s+(\d{2,3})(?![\d.])")
+_SPACED_PAIR = re.compile(
+    r"(?:量的|测的|量了|测了|读数|次是|结果是|显示|reading|readings?:?|measured|checked|says|shows|showed|said)\D{0,6}"
+    r"(\d{2,3})(?:\s*,?\s*and)?\s+(\d{2,3})(?![\d.])"
+)
 # A message that is only a monitor's numbers ("123 79 63", "一百四十八 九十二" read out):
 # systolic, diastolic and perhaps the pulse, with at most a word of when.
 _BARE_ROW = re.compile(
     r"^\W*(?:(?:今天|今早|今晚|早上|晚上|中午|下午|上午|刚才|刚刚|刚|嗯|量了|测了|this morning|today|just now|tonight)\W*){0,2}"
-    r"(\d{2,3})[\s,，、;；]+(\d{2,3})(?:[\s,，、;；]+(\d{2,3}))?\W*$"
+    r"(\d{2,3})[\s,，、;；]+(\d{2,3})(?:[\s,，、;；]+(\d{2,3}))?\W*"
+    r"(?:(?:刚量的|刚测的|刚量|刚测|量的|测的|有点高|有点低|偏高|偏低|高不高|正常吗|正常|just now|this morning|today)\W*){0,3}$"
 )
 # "142/91, 79": a third number said right after the pair is the pulse.
-_TRAILING_PULSE = re.compile(r"\s*[,，、]\s*(\d{2,3})(?![\d./:]|\s*(?:岁|kg|斤|公斤|号|楼|室|mg|mmol|%))")
+_TRAILING_PULSE = re.compile(r"(?:\s*[,，、]\s*|\s*,?\s*and\s+|\s+)(\d{2,3})(?![\d./:]|\s*(?:岁|kg|斤|公斤|号|楼|室|mg|mmol|%|点|时|分|月|日|天|次|个|am\b|pm\b|years?|y/?o\b))")
 _NOT_FASTING = re.compile(r"(不是|没有?|并非|并不是|\bnot\b|\bnon)[- ]?(空腹|fasting)")
 _EN_UNITS = {w: i for i, w in enumerate(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"], 1)}
 _EN_TEENS = {w: i for i, w in enumerate(["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"], 10)}
@@ -52,15 +59,20 @@ _EN_NUMBER = re.compile(
 )
 _PULSE = re.compile(r"(?:心率|心律|新率|辛率|心绿|脉搏|心跳|脉|pulse|pluse|pules|puls|\bpul\b|\bpr\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(\d{2,3})(?!\d|\.\d)")
 _GLUCOSE = re.compile(
-    r"(血糖|雪糖|学糖|血唐|血堂|糖|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
+    r"(血糖|雪糖|学糖|血唐|血堂|糖|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|吃完[早午晚]?饭|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
     r"[^0-9\n]{0,32}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b|条|片|盒|支|根|张|块|元|包|袋|瓶|strips?\b|packs?\b|pcs\b|yuan\b|rmb\b|dollars?\b))"
     r"\s*(mmol/l|mmol|mg/dl|mg|毫摩尔)?"
 )
 # A bare "mg" after a number is a dose ("levetiracetam 500mg"), not a glucose value.
-_UNIT_GLUCOSE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)\s*(mmol/l|mmol|mg\s*/\s*dl|mg(?=\s*(?:sugar|glucose|血糖)))")
+_UNIT_GLUCOSE = re.compile(
+    r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)\s*(mmol/l|mmol|mg\s*/\s*dl|mg(?=\s*(?:sugar|glucose|血糖"
+    # "two hundred and ten mg after lunch": mg said with a meal, and no dose in sight
+    r"|(?:after|before) (?:a |the |my |his |her )?(?:meal|lunch|dinner|breakfast|supper|eating)|fasting)))"
+)
+_DOSE = re.compile(r"\b(take|takes|taking|took|tablets?|tabs?|pills?|capsules?|dose|doses|dosage|metformin)\b|药|片")
 _MG = re.compile(r"mg")
 _FASTING = re.compile(r"空腹|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|pre[- ]?breakfast|before eating|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
-_AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃过饭|刚吃完|刚吃了|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial|lunch|dinner|breakfast|supper)|\bpp\b|hours? after")
+_AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃了(?![\u4e00-\u9fff]{0,3}药)[\u4e00-\u9fff]{1,4}\s*(?:\d|两|俩|一)\s*个?\s*(?:小时|钟头)|吃过饭|刚吃完|刚吃了|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial|lunch|dinner|breakfast|supper)|\bpp\b|hours? after")
 _CN_DIGITS = re.compile(r"[零〇一二两三四五六七八九十百点]+")
 
 
@@ -124,10 +136,14 @@ def _english_numbers(text: str) -> str:
             value += 100 * (2 if hundreds == "two" else 1)
         return str(value)
 
-    return _EN_NUMBER.sub(convert, text)
+    return _A_HUNDRED.sub(lambda m: "200" if m.group(1) == "two" else "100", _EN_NUMBER.sub(convert, text))
 
 
-_GLUCOSE_WORD = re.compile(r"血糖|雪糖|学糖|血唐|sugar|glucose|\bbg\b|\bbs\b|空腹|餐后|饭后")
+_A_HUNDRED = re.compile(r"\b(a|one|two) hundred\b")
+_HBA1C = re.compile(r"\b(?:hb)?a1c\b|糖化(?:血红蛋白)?")
+
+
+_GLUCOSE_WORD = re.compile(r"血糖|雪糖|学糖|血唐|sugar|glucose|\bbg\b|\bbs\b|空腹|餐后|饭后|吃完[早午晚]?饭")
 _SPACED_CN_DECIMAL = re.compile(r"([零一二两三四五六七八九十])\s*点\s+([零一二三四五六七八九])|([零一二两三四五六七八九十])\s+点\s*([零一二三四五六七八九])")
 _EN_SMALL = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
              "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")  # fmt: skip
@@ -202,7 +218,7 @@ def _glucose(text: str) -> Reading | None:
     for match in _GLUCOSE.finditer(text):
         word, number, unit = match.group(1), match.group(2), match.group(3) or ""
         gap = text[match.end(1) : match.start(2)]
-        if re.search(r"(\b(at|on|by|from|until)|@|约|在)\s*$", gap):
+        if re.search(r"(\b(at|on|by|from|until|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|@|约|在)\s*$", gap):
             continue  # a time or a date ("sugar test at 8"), not a value
         if re.search(r"(building|bldg|room|flat|unit|floor|no\.?|楼|号|室|栋|单元|层|she'?s|he'?s|i'?m|aged?|今年|年龄)\s*$", gap):
             continue  # an address or an age
@@ -229,6 +245,8 @@ def _glucose(text: str) -> Reading | None:
             continue
         return Reading("glucose", value=round(value, 1), context=_meal_context(text, match.start(), match.end()))
     unit_match = _UNIT_GLUCOSE.search(text) or _VALUE_THEN_CONTEXT.search(text)
+    if unit_match and unit_match.group(2).startswith("mg") and "/" not in unit_match.group(2) and _DOSE.search(text):
+        unit_match = None
     if unit_match:
         match = unit_match
         value = float(match.group(1)) / (18.0 if match.group(2).startswith("mg") else 1.0)
@@ -240,14 +258,15 @@ def _glucose(text: str) -> Reading | None:
 _RANGE_AFTER = re.compile(r"\s*(?:to|-|~|到|至)\s*\d")
 _LATER_VALUE = re.compile(r"[,，;；]\s*(?:[a-z\u4e00-\u9fff ]{0,16}?)(\d{1,2}\.\d)(?!\d|\s*(?:to|-|~|到|至)\s*\d)")
 _DURATION = re.compile(r"(?<![\d./])\d{1,2}(?:h\b|\s*(?:hours?\b|小时|个小时|钟头|个钟头))")
-_VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./:])(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
+_VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./:])(?<!\bat )(?<!\bby )(?<!@)(?<!around )(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
 
 
 def parse_reading(text: str) -> Reading | None:
     """The first blood pressure or glucose reading in `text`, or None."""
     if not text:
         return None
-    normal = normalise(text[:500], keep_spaces=True)
+    # HbA1c is a test's name, not a value of 1
+    normal = _HBA1C.sub(" ", normalise(text[:500], keep_spaces=True))
     glucose_words = _GLUCOSE_WORD.search(normal)
     if glucose_words:
         # "五 点 六", "七点 二" as a recogniser spaces them
@@ -257,7 +276,7 @@ def parse_reading(text: str) -> Reading | None:
         # "seven point two", "7 point 8", "6点8": a decimal, not 7 and then something
         normal = _EN_DECIMAL.sub(lambda m: f"{_word_number(m.group(1))}.{_word_number(m.group(2))}", normal)
         normal = _DIGIT_DECIMAL.sub(r"\1.\2", normal)
-    if _EN_NUMBER.search(normal) and re.search(_BP_WORDS + r"|sugar|glucose|over|top|bottom|high|low|reading", normal):
+    if re.search(_BP_WORDS + r"|sugar|glucose|over|top|bottom|high|low|reading|\bmg\b|pulse", normal):
         normal = _english_numbers(normal)
     # "餐后2h 8.7", "饭后两小时 十点八": the hours after a meal are not the value.
     normal = _DURATION.sub(" ", normal)

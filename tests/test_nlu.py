@@ -318,6 +318,20 @@ def test_triage_reads_context(text: str, urgency: str, category: str | None) -> 
         ("BP is 160 by 100", {"kind": "bp", "systolic": 160, "diastolic": 100, "pulse": None}),
         ("血糖 明天6点半去测", None),
         ("pre-breakfast sugar 6.1", {"kind": "glucose", "value": 6.1, "unit": "mmol/L", "context": "fasting"}),
+        # The pulse said after the pair; the monitor's words; a meal said before the value.
+        ("dad's reading 139 86 71 on the machine", {"kind": "bp", "systolic": 139, "diastolic": 86, "pulse": 71}),
+        ("the monitor says 150 and 95 and 80", {"kind": "bp", "systolic": 150, "diastolic": 95, "pulse": 80}),
+        ("135 85 70 刚测的 有点高", {"kind": "bp", "systolic": 135, "diastolic": 85, "pulse": 70}),
+        ("吃了包子两个小时 血糖9.9", {"kind": "glucose", "value": 9.9, "unit": "mmol/L", "context": "after_meal"}),
+        ("吃完午饭两个钟头 测了 九点一", {"kind": "glucose", "value": 9.1, "unit": "mmol/L", "context": "after_meal"}),
+        ("bp one-fifty over a hundred", {"kind": "bp", "systolic": 150, "diastolic": 100, "pulse": None}),
+        ("one hundred and eighty mg after dinner", {"kind": "glucose", "value": 10.0, "unit": "mmol/L", "context": "after_meal"}),
+        # Not readings: a test's name, a date, an address, a time, a dose.
+        ("HbA1c and fasting glucose next month please", None),
+        ("glucose check on Feb 14 please", None),
+        ("we live at 120/80 Garden Road, can the nurse take mum's blood pressure", None),
+        ("blood sugar test Friday at 9, fasting", None),
+        ("he takes 850 mg after meals, refill please", None),
     ],
 )
 def test_readings_are_read_and_other_numbers_are_not(text: str, reading: dict | None) -> None:  # type: ignore[type-arg]
@@ -353,6 +367,13 @@ def test_long_odd_input_is_parsed_quickly(embedded: EmbeddedInterpreter) -> None
 
 def test_the_rasa_vocabulary_file_is_generated_from_the_catalog() -> None:
     assert VOCABULARY_FILE.read_text(encoding="utf-8") == vocabulary_yaml(), "run `jiayi nlu export-vocabulary`"
+
+
+@pytest.mark.parametrize("text", ["143/91", "123 79 63", "138，88，72"])
+def test_a_monitors_numbers_sent_alone_are_a_reading(embedded: EmbeddedInterpreter, text: str) -> None:
+    parse = embedded.parse_sync(text, NOW)
+    assert parse.intent == "report_reading"
+    assert parse.reading is not None and parse.reading.kind == "bp"
 
 
 def test_embedded_interpreter_meets_the_thresholds_on_the_heldout_set(embedded: EmbeddedInterpreter) -> None:
