@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from nlu.beneficiary import beneficiary
-from nlu.interface import Parse
+from nlu.interface import Parse, TimeWindow
+from nlu.normalise import display_text
 from nlu.readings import parse_reading
 from nlu.timeparse import resolve_when
 from nlu.triage import TriageResult, combine, triage
@@ -30,8 +31,16 @@ WHEN_INTENTS = frozenset({"book_service", "cancel_booking", "reschedule_booking"
 FRAGMENT_INTENTS = frozenset({"greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope", "inform"})
 READING_INTENTS = frozenset({"report_reading", "inform", "out_of_scope", "greet", "thanks", "affirm", "deny", "goodbye"})
 _NEW_TIME = re.compile(
-    r"改到|改成|换到|换成|挪到|推到|推迟到|提前到|延到|改在|\b(?:to|till|until|instead|for)\b(?=[^,.;!?]*[,.;!?\s]*$)", re.I
+    r"改到|改成|换到|换成|挪到|推到|推迟到|提前到|延到|改在|改道"
+    r"|改(?=\s*(?:明天|后天|大后天|今天|下个?(?:周|星期|礼拜)|这个?(?:周|星期|礼拜)|周|星期|礼拜|[0-9一二三四五六七八九十]+(?:号|日|点)|上午|下午|晚上))"
+    r"|\b(?:to|till|until|instead|for)\b(?=[^,.;!?]*[,.;!?\s]*$)"
+    r"|\b(?:to|till|until)\b(?=\s*(?:next|this|the|on|tomorrow|today|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tue|wed|thu|thur|thurs|fri|sat|sun)\b|\d|noon|morning|afternoon|evening))"
+    r"|\b(?:make it|how about|what about|can we do|could we do|can i do|could i do|can you do|could you do)\b",
+    re.I,
 )
+# The clauses after the new time are often the reason or the old time ("to next
+# Wednesday, can't make tomorrow", "改到周四晚上七点 原来是周三的").
+_CLAUSE = re.compile(r"[,.;!?，。；！？]|\s+(?=原来|本来|之前|but\b|because\b|cause\b|since\b|as\b|she\b|he\b|i\b|we\b|can'?t\b|cant\b)|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 # Words that name a day: without one, a new time keeps the old booking's day
 # ("明天上午的改到下午", "at 3 instead of 10 tomorrow").
 _NAMES_DAY = re.compile(
@@ -39,6 +48,44 @@ _NAMES_DAY = re.compile(
     r"\d{1,2}(st|nd|rd|th))\b",
     re.I,
 )
+def when_asked(text: str, intent: str, now: datetime) -> TimeWindow | None:
+    """The time a request speaks of; for a reschedule, the new time."""
+    when = None
+    if intent == "reschedule_booking":
+        # "明天的体检改到后天": the new time is the one asked for.
+        source = display_text(text)
+        instead = re.split(r"\binstead of\b|而不是", source, maxsplit=1, flags=re.I)
+        # The last marker with a time after it ("for 10am tomorrow but can we do 2pm instead")
+        markers = [m for m in _NEW_TIME.finditer(source) if resolve_when(source[m.end() :], now) is not None]
+        target = (
+            [instead[1], instead[0]] if len(instead) == 2
+            else [source[: markers[-1].start()], source[markers[-1].end() :]] if markers else [source]
+        )  # fmt: skip
+        if len(target) == 2:
+            when = _new_time(target[1], now)
+            if when is not None and when.end - when.start <= timedelta(days=1) and not _NAMES_DAY.search(target[1]):
+                old = resolve_when(target[0], now)
+                if old is not None and old.start.date() != when.start.date():
+                    shift = old.start.date() - when.start.date()
+                    when = replace(when, start=when.start + shift, end=when.end + shift)
+    if when is None and intent in WHEN_INTENTS:
+        when = resolve_when(text, now)
+    return when
+
+
+def _new_time(said: str, now: datetime) -> TimeWindow | None:
+    """The time said after "改到"/"to": its own clause first; the rest of the message only
+    adds hours to that day ("to thurs, same time 10am"), never another day."""
+    first = _CLAUSE.split(said.strip(), maxsplit=1)[0]
+    alone = resolve_when(first, now) if first.strip() else None
+    whole = resolve_when(said, now)
+    if alone is None:
+        return whole
+    if whole is not None and whole.start.date() == alone.start.date() and whole.end - whole.start < alone.end - alone.start:
+        return whole
+    return alone
+
+
 _BOOKING = re.compile(
     r"想约|约(个|一个|一下|下)|预约|帮(我|俺)?[^，。,.!?]{0,6}约|挂(个)?号|\bbook (me|him|her|us|my|a|an|in)\b|make an appointment|an appointment|schedule (a|an|me)",
     re.I,
@@ -125,20 +172,7 @@ def decide(
     person = beneficiary(text, intent)
     if service in ("health_checkup", "general_consult") and person == "child" and _CHECK.search(text):
         service = "child_health"  # a child's check-up is child health care
-    when = None
-    if intent == "reschedule_booking":
-        # "明天的体检改到后天": the new time is the one asked for.
-        instead = re.split(r"\binstead of\b|而不是", text, maxsplit=1, flags=re.I)
-        target = [instead[1], instead[0]] if len(instead) == 2 else _NEW_TIME.split(text, maxsplit=1)
-        if len(target) == 2:
-            when = resolve_when(target[1], now)
-            if when is not None and when.end - when.start <= timedelta(days=1) and not _NAMES_DAY.search(target[1]):
-                old = resolve_when(target[0], now)
-                if old is not None and old.start.date() != when.start.date():
-                    shift = old.start.date() - when.start.date()
-                    when = replace(when, start=when.start + shift, end=when.end + shift)
-    if when is None and intent in WHEN_INTENTS:
-        when = resolve_when(text, now)
+    when = when_asked(text, intent, now)
     return Parse(
         text=text,
         intent=intent,

@@ -43,10 +43,12 @@ _ZH_HOUR = "[0-9一二三四五六七八九十两]{1,3}"
 _ADDRESS_BEFORE = re.compile(r"(路|街|巷|弄|胡同|门牌|村|里|院|住)[^0-9一二三四五六七八九十\s]{0,2}$")
 # Spoken and written forms the recogniser misses, rewritten into ones it reads.
 _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
+    # A word said twice as people hesitate ("礼拜三 礼拜三 下午", "礼拜二 礼拜二上午")
+    (re.compile(r"([\u4e00-\u9fff]{2,4})(?:\s+\1)+"), r"\1"),
     # "8到9点" -> "8点到9点"
     (re.compile(rf"(?<![0-9])({_ZH_HOUR})\s*(?:到|至|-|~|－)\s*({_ZH_HOUR})点"), r"\1点到\2点"),
     # "12号" (the 12th) -> "12日"; not a building, a bed or a room
-    (re.compile(r"(?<![0-9一二三四五六七八九十])([0-9一二三四五六七八九十]{1,3})号(?!楼|床|房|室|线|门|窗|机|码|院|馆|车|位|称|单元|病房|窗口)"),
+    (re.compile(r"(?<![0-9一二三四五六七八九十百零〇两])([0-9一二三四五六七八九十]{1,3})号(?!楼|床|房|室|线|门|窗|机|码|院|馆|车|位|称|单元|病房|窗口)"),
      lambda m: m.group(0) if _ADDRESS_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) or not _day_of_month(m.group(1))
      else m.group(1) + "日"),
     (re.compile(r"(?<!on )\bthe (\d{1,2}(?:st|nd|rd|th))\b", re.I), r"on the \1"),
@@ -84,6 +86,8 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
      lambda m: "on " + m.group(1) + ("urday" if m.group(1).lower() == "sat" else "day")),
     (re.compile(r"\b(?:on )?(?:this )?coming (?=(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)", re.I), "on "),
     (re.compile(r"\bSat\b(?!urday)"), "Saturday"),
+    # "Monday morning next week" is the Monday of next week (said plainly, not "next Monday")
+    (re.compile(r"\b(?:on )?((?:mon|tues|wednes|thurs|fri|satur|sun)day(?: (?:morning|afternoon|evening))?) next week\b", re.I), r"next week \1"),
     (re.compile(r"\bsame[- ]day(?= (?:appt|appointment|slot|visit|consult|booking)s?\b)", re.I), "today"),
     # "查一下下周三" is "查一下" then "下周三", not the week after next
     (re.compile(r"一下(?=下个?(?:周|星期|礼拜))"), "一下 "),
@@ -109,6 +113,7 @@ _PART_WORDS = (
 _NOT_A_TIME = re.compile(
     r"^(现在|目前|最近|这会儿|刚才|now|right now|the day|today's|morning!?|good morning|早上好|上午好|下午好|晚上好)$", re.I
 )
+_SALUTATION = re.compile(r"早上好|早晨好|上午好|下午好|晚上好|\bgood (?:morning|afternoon|evening)\b", re.I)
 _GREETING = re.compile(r"早上好|上午好|下午好|晚上好|good (morning|afternoon|evening)|^morning\b", re.I)
 
 
@@ -315,7 +320,8 @@ _TIME_WORD = re.compile(
     r"\b(today|tonight|tomorrow|tmr|tmrw|yesterday|morning|noon|afternoon|evening|night|week|weekend|month|"
     r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|"
-    r"october|november|december|next|this|coming|am|pm|a\.m|p\.m|o'?clock|\d{1,2}(:\d{2})|\d{1,2}(st|nd|rd|th)|at \d{1,2})\b",
+    r"october|november|december|next|this|coming|am|pm|a\.m|p\.m|o'?clock|\d{1,2}(:\d{2})|\d{1,2}(st|nd|rd|th)|at \d{1,2})\b"
+    r"|\d{1,2}\s*(?:am|pm|a\.m|p\.m)\b",
     re.I,
 )
 WINDOW_CHARS = 24
@@ -358,7 +364,7 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
     only bounded windows around time words, so any input is answered quickly."""
     if not text or now.tzinfo is None:
         return None
-    normalised = _mask(_normalise(display_text(text[:2000])))
+    normalised = _mask(_normalise(_SALUTATION.sub(" ", display_text(text[:2000]))))
     weeks = _next_next_week(normalised, now)
     if weeks is not None:
         return weeks
@@ -400,7 +406,8 @@ _CLAUSE_OR_GAP = re.compile(r"[,，;；。!！?？]|\s+")
 # and 10 evening", "降压药早上吃还是晚上吃".
 _DOSE = re.compile(
     r"(?:上午|早上|早晨|中午|晚上|睡前|\b(?:in the )?(?:morning|evening|night|bedtime)\b)\s*(?:各|(?:吃|服|打)(?:还是|好|药|针|[一两二三四0-9]|吗|呢|$|(?=[?？,，。\s]))|\d+\s*(?:个)?(?:单位|片|粒|毫克|mg|units?)\b)"
-    r"|\d+\s*(?:个单位|units?|片|粒|毫克|mg)\s*(?:in the )?(?:morning|evening|at night|早上|晚上|上午|中午)",
+    r"|\d+\s*(?:个单位|units?|片|粒|毫克|mg)\s*(?:in the )?(?:morning|evening|at night|night|bedtime|早上|晚上|上午|中午)"
+    r"|每(?:天|日)?(?:早|晚|上午|晚上|中午|睡前)\s*(?:各)?\s*(?:吃|服|打)?\s*(?:一|两|二|半|\d)\s*(?:片|粒|颗|次|支|袋|个单位)",
     re.I,
 )
 # What happened, not when to come: "since this morning", "从中午疼到现在", "疼了一上午",
@@ -420,14 +427,21 @@ _PAST_PART = re.compile(
     r"|(?:今天|今儿)?(?:早上|早晨|上午|中午|下午|晚上)(?=起来|起床|醒来|摔|跌|晕|吐|拉|疼|痛|发现|吃了|量的|测的)"
     # habits and complaints: "晚上老睡不着", "每天晚上咳", "every evening"; a reading's time: "今早血压150/95"
     r"|(?:每天|每晚|每个)?(?:早上|晚上|夜里|半夜)(?=[^，。,.!?\s]{0,3}(?:睡不着|失眠|哭|咳|起夜|做梦|翻身|一个人|难受|疼|痛|高|低))"
-    r"|(?:今早|今天早上|早上|晚上|睡前)(?=(?:测|量)?的?\s*(?:血压|血糖|\d{2,3}\s*/))"
+    r"|(?:今早|今天早上|今天上午|今天|昨天|刚才|早上|上午|晚上|睡前)(?=(?:空腹|餐后|饭后)?(?:(?:测|量)的|(?:测|量)?的?\s*(?:血压|血糖)\s*(?:是|有)?\s*[0-9一二三四五六七八九十两]|\s*\d{2,3}\s*/))"
+    r"|(?:今天|今早)(?=(?:空腹|餐后|饭后))|(?:早上|上午|晚上|中午|下午)(?=(?:量|测)(?:了)?体温|体温)"
+    # a part of a day already gone: "前天晚上我爸突然…"
+    r"|(?:大前天|前天|昨天)(?:上午|下午|中午|晚上|夜里|半夜)|昨晚|前晚"
     r"|\bevery (?:morning|evening|night|afternoon)\b|(?<=\d):\d(?!\d)|(?:了|过)半天",
     re.I,
 )
 
 
 _NOT_CLOCK = re.compile(
-    r"(?:餐后|饭后|吃完饭|吃饭后)\s*[0-9一二两三半]+\s*(?:个)?(?:小时|钟头|h\b)|一点(?=都|也|儿|点|不|没|小)|\b\d+\s*hours? after (?:a |my |the )?(?:meal|food|eating|breakfast|lunch|dinner)",
+    r"(?:餐后|饭后|吃完饭|吃饭后)\s*[0-9一二两三半]+\s*(?:个)?(?:小时|钟头|h\b)|一点(?=都|也|儿|点|不|没|小)|"
+    # a reading said with 点 ("空腹测的十点一"), "晚一周" (a week later), door and building numbers
+    r"(?:测|量)(?:的|了|得)?\s*(?:是)?\s*[零一二两三四五六七八九十0-9]+点[零一二三四五六七八九0-9](?![点钟半分0-9])|"
+    r"晚(?:一|两|几)(?:周|天|个星期|个礼拜|个月|点儿?)|"
+    r"[0-9一二三四五六七八九十百零〇两]+号(?:楼|房间?|室|门|院|单元)|[0-9一二三四五六七八九十百零〇两]{3,}号|\b\d+\s*hours? after (?:a |my |the )?(?:meal|food|eating|breakfast|lunch|dinner)",
     re.I,
 )
 
@@ -460,7 +474,7 @@ def _candidates(cleaned: str, now: datetime, text: str, depth: int = 0) -> list[
                 if _TEMPERATURE.match(cleaned[result.end + 1 :]) or _LASTING.match(result.text.strip()):
                     continue
                 before = cleaned[: result.start]
-                if _SINCE_BEFORE.search(before) or _PAST_BEFORE.search(before) or re.search(r"[产术病]$", before):
+                if _SINCE_BEFORE.search(before) or _PAST_BEFORE.search(before) or re.search(r"[产术病]$", before) or result.text.lower().startswith("since"):
                     continue  # "从中午疼到现在", "fell this morning", "产后42天"
                 if result.resolution is None and _PART_WORD.search(result.text) and depth == 0:
                     # "the 15th in the afternoon" comes back unresolved: the day alone,
@@ -478,8 +492,8 @@ def _candidates(cleaned: str, now: datetime, text: str, depth: int = 0) -> list[
                     continue  # "术后一年": a span of a year is not when to come
                 if window.end > now - timedelta(days=1) and not (window.end <= now and _AGO.search(result.text)):
                     if value.get("type") == "daterange":
-                        if _PAST_EVENT.search(before):
-                            continue
+                        if _PAST_EVENT.search(before) and not _AHEAD.search(result.text):
+                            continue  # "had his hip done in January"; not "done next week"
                         rank = _RANGE
                     else:
                         rank = _DAY if _DAY_TIMEX.search(value.get("timex", "")) else _HOURS
@@ -492,6 +506,7 @@ def _candidates(cleaned: str, now: datetime, text: str, depth: int = 0) -> list[
     return found
 
 
+_AHEAD = re.compile(r"\b(?:next|coming|this)\b|下|这", re.I)
 # A moment already gone ("an hour ago", "两小时前") is when it happened.
 _AGO = re.compile(r"\bago\b|前", re.I)
 
@@ -555,7 +570,7 @@ _PART_WORD = re.compile(r"上午|下午|中午|晚上|\b(?:in the |at )?(?:morni
 # Words that make a day something else: past, recurring, a start or a limit.
 _NOT_SIMPLE = re.compile(
     r"\b(last|past|ago|since|born|every|each|weekly|daily|starting|starts?|from|until|till|before|after|by|per|was|"
-    r"were|did|had|been|except|not|no|instead)\b|上个|上周|以来|开始|起|每|下个|这个|以前|之前|以后|之后|那|过|不|别|除了|或",
+    r"were|did|had|been|except|not|no|instead|died|passed|funeral)\b|去世|上个|上周|以来|开始|起|每|下个|这个|以前|之前|以后|之后|那|过|不|别|除了|或",
     re.I,
 )
 _NUMERAL = re.compile(r"[0-9零〇一二三四五六七八九十两半几]")

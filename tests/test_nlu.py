@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from nlu.beneficiary import beneficiary
+from nlu.decide import when_asked
 from nlu.embedded import EmbeddedInterpreter
 from nlu.evaluate import SETS, load_heldout, load_set, parse_all, score
 from nlu.rasa_http import FallbackInterpreter, RasaInterpreter
@@ -133,6 +134,11 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("bp check on the 28th in the afternoon", "2026-11-28T13:00", "2026-11-28T18:00", False),
         ("我想预约一个physio，下周一morning可以吗", "2026-11-30T08:00", "2026-11-30T12:00", True),
         ("刚才差点噎着 咳出来就没事了 顺便问下 礼拜五能约体检不", "2026-11-27T00:00", "2026-11-28T00:00", False),
+        ("3pm", "2026-11-23T15:00", "2026-11-23T15:30", False),
+        ("那个 嗯 礼拜四 礼拜四 下午", "2026-11-26T13:00", "2026-11-26T18:00", False),
+        ("good morning, can dad get a BP check tomorrow", "2026-11-24T00:00", "2026-11-25T00:00", False),
+        ("I'd like my fasting bloods done next week", "2026-11-30T00:00", "2026-12-07T00:00", False),
+        ("bathing help Tuesday afternoon next week", "2026-12-01T13:00", "2026-12-01T18:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
@@ -144,7 +150,8 @@ def test_time_expressions_follow_the_product_conventions(text: str, start: str, 
 
 
 def test_a_door_number_is_not_a_day() -> None:
-    for text in ("住在幸福路8号 想约上门护理", "我家在胡同12号 要上门量血压", "我家门牌是120号 约个上门打针"):
+    for text in ("住在幸福路8号 想约上门护理", "我家在胡同12号 要上门量血压", "我家门牌是120号 约个上门打针",
+                 "我住一百二十六号 想约上门护理", "那个 我家是 三号楼 五号房间 想约助浴"):
         assert resolve_when(text, NOW) is None, text
 
 
@@ -159,6 +166,12 @@ def test_what_happened_or_how_to_dose_is_not_when_to_come() -> None:
         "想约个慢病随访 今早血压150/95 药吃着呢",
         "Lost my dad to cancer in January. I'm ok, just sad. Would like to talk to someone",
         "lost 5 kg doing 16:8 fasting, want a check-up",
+        "早上量体温38度5 有点咳 想视频问问医生",
+        "阿莫西林 每晚一片 快吃完了 帮我续方",
+        "给我妈约个上门测血糖 她今天空腹测的九点二",
+        "insulin 10 units morning 6 units night, need a refill",
+        "Grandpa died on Saturday, please cancel his visits",
+        "she's been coughing since 5am, can a doctor call me",
     ):
         assert resolve_when(text, NOW) is None, text
 
@@ -470,6 +483,25 @@ async def test_a_rasa_answering_nonsense_falls_back(embedded: EmbeddedInterprete
         await interpreter.primary.close()
         await runner.cleanup()
     assert parse.backend == "embedded" and parse.service == "bp_check" and interpreter.fallback_count == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        # The time after "to"/"改到" in its own clause; what follows is the reason or the old time.
+        ("reschedule my flu jab to next wednesday please, can't make tomorrow", "2026-12-02T00:00", "2026-12-03T00:00"),
+        ("I booked the GP for 10am tomorrow but can we do 2pm instead", "2026-11-24T14:00", "2026-11-24T14:30"),
+        ("心理咨询 改到周四晚上七点 原来是周三的", "2026-11-26T19:00", "2026-11-26T19:30"),
+        ("把週二的推拿改到週五下午", "2026-11-27T13:00", "2026-11-27T18:00"),
+        ("move dad's BP visit from wed to thurs, same time 10am", "2026-11-26T10:00", "2026-11-26T10:30"),
+        ("送药 本来说今天 改明天吧 今天家里没人", "2026-11-24T00:00", "2026-11-25T00:00"),
+        ("could we change mum's bathing from Friday morning to Monday morning next week", "2026-11-30T08:00", "2026-11-30T12:00"),
+    ],
+)
+def test_the_new_time_of_a_reschedule(text: str, start: str, end: str) -> None:
+    when = when_asked(text, "reschedule_booking", NOW)
+    assert when is not None
+    assert (when.start, when.end) == (datetime.fromisoformat(start).replace(tzinfo=TZ), datetime.fromisoformat(end).replace(tzinfo=TZ))
 
 
 @pytest.mark.parametrize(

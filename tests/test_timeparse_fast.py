@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from nlu.normalise import display_text
-from nlu.timeparse import _normalise, _resolve_window, common_expression, resolve_when, time_windows
+from nlu.timeparse import (
+    _SALUTATION,
+    _normalise,
+    _resolve_window,
+    common_expression,
+    resolve_when,
+    time_windows,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAYS_ZH = ["今天", "明天", "后天", "大后天", "周一", "周三", "星期五", "周日", "礼拜二", "星期天"]
@@ -39,7 +46,7 @@ def phrases() -> list[str]:
 
 
 def slow(text: str, now: datetime):  # type: ignore[no-untyped-def]
-    for window in time_windows(_normalise(display_text(text))):
+    for window in time_windows(_normalise(_SALUTATION.sub(" ", display_text(text)))):
         found = _resolve_window(window, now)
         if found is not None:
             return found
