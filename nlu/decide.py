@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from nlu.beneficiary import beneficiary
 from nlu.interface import Parse, TimeWindow
-from nlu.normalise import display_text
+from nlu.normalise import display_text, normalise
 from nlu.readings import parse_reading
 from nlu.timeparse import resolve_when
 from nlu.triage import TriageResult, combine, triage
@@ -86,6 +86,18 @@ def _new_time(said: str, now: datetime) -> TimeWindow | None:
     return alone
 
 
+# Words that cancel, typos and a recogniser's slip included; they turn only a request
+# to book or a bare answer into a cancellation (a reschedule says cancel too).
+_CANCEL = re.compile(r"取消|去消|\bcancel|\bcancle|\bcanel|不(?:打|去|来|做)了")
+_NOT_CANCELLING = frozenset({"book_service", "inform", "affirm", "deny"})
+# A whole message that only asks to book.
+_WANT_TO_BOOK = re.compile(
+    r"^(?:我|俺)?(?:想|要|需要|得)(?:预约|约(?:一?个|一下)?|挂(?:个)?号)\s*$|^约$|^预约$|^book(?: please)?$"
+    r"|^(?:i )?(?:need|want|would like|'d like)(?: to (?:make|book))? an? (?:appointment|booking|appt)(?: please| pls)?[.!]?$"
+    r"|^(?:can i|i want to|i'd like to|i would like to) (?:book|make an appointment)(?: please| pls)?[.!?]?$",
+    re.I,
+)
+_NOT_BOOKING = frozenset({"list_bookings", "affirm", "inform", "contact_doctor", "ask_help"})
 _BOOKING = re.compile(
     r"想约|约(个|一个|一下|下)|预约|帮(我|俺)?[^，。,.!?]{0,6}约|挂(个)?号|\bbook (me|him|her|us|my|a|an|in)\b|make an appointment|an appointment|schedule (a|an|me)",
     re.I,
@@ -153,6 +165,11 @@ def decide(
     reading = parse_reading(text)
     if reading is not None and intent in READING_INTENTS:
         intent = "report_reading"
+    normal = normalise(text)
+    if intent in _NOT_CANCELLING and _CANCEL.search(normal):
+        intent = "cancel_booking"  # "cancle my glucose apointment tmrw", "去消 明天的 体检", "疫苗不打了"
+    elif intent in _NOT_BOOKING and _WANT_TO_BOOK.search(normal):
+        intent = "book_service"  # "我想预约", "I need an appointment": asking to book, not to list
     if intent in ("contact_doctor", "report_reading", "inform", "ask_help") and _BOOKING.search(text):
         # "血压146/90 想约个慢病随访", "book me a GP visit": an explicit request to book.
         intent = "book_service"

@@ -520,3 +520,26 @@ def test_a_reschedule_reads_the_new_time(embedded: EmbeddedInterpreter, text: st
     assert (parse.when.start, parse.when.end) == (
         datetime.fromisoformat(start).replace(tzinfo=TZ), datetime.fromisoformat(end).replace(tzinfo=TZ)
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "intent"),
+    [
+        # Only asking to book is a request to book, whatever the classifier took it for.
+        ("我想预约", "list_bookings", "book_service"),
+        ("I need an appointment", "list_bookings", "book_service"),
+        ("约", "affirm", "book_service"),
+        # Cancelling words, typos and a recogniser's 去消 included, are a cancellation.
+        ("cancle my glucose apointment tmrw", "book_service", "cancel_booking"),
+        ("去消 明天的 体检", "book_service", "cancel_booking"),
+        ("下周二的疫苗不打了 孩子发烧了", "book_service", "cancel_booking"),
+        # What the classifier said stands otherwise.
+        ("我的预约有哪些", "list_bookings", "list_bookings"),
+        ("取消明天的 改到后天上午", "reschedule_booking", "reschedule_booking"),
+    ],
+)
+def test_a_few_words_settle_the_intent(text: str, said: str, intent: str) -> None:
+    from nlu.decide import Signals, decide
+    from nlu.vocabulary import load_vocabulary
+
+    assert decide(text, NOW, Signals(intent=said, confidence=0.6), load_vocabulary()).intent == intent
