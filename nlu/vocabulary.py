@@ -19,6 +19,10 @@ _ASCII_WORD = re.compile(r"^[a-z0-9' +\-]+$")
 _REFERRAL = re.compile(r"转诊|专家号|看专家|referral|refer (me|him|her)|specialist")
 
 
+_REFILL = re.compile(r"续方|续药|续个方|快吃完|吃完了|没药了|药没了|送药|药[^，。,.!?]{0,6}送过来|拿药|开药|配药|refill|run(?:ning)? (?:out|low)|ran out")
+_FOLLOWUP = re.compile(r"随访|岁访|随方|复诊|follow[- ]?up")
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     services: tuple[tuple[str, str], ...]  # (phrase, code), longest phrase first
@@ -41,6 +45,12 @@ class Vocabulary:
         # A referral names the specialty too ("转诊 内分泌 血糖"): the referral is asked for.
         if "specialist_referral" in found and _REFERRAL.search(normal):
             return "specialist_referral"
+        # Medicine for a condition, or its follow-up, names the condition too ("血压药快吃完了",
+        # "高血压的随访"): the refill or the follow-up is asked for.
+        if ("medication_refill" in found or found[0] in ("bp_check", "glucose_check")) and _REFILL.search(normal):
+            return "medication_refill"
+        if "chronic_followup" in found and _FOLLOWUP.search(normal):
+            return "chronic_followup"
         return found[0]
 
     def service_fallback(self, text: str) -> str | None:

@@ -543,3 +543,20 @@ def test_a_few_words_settle_the_intent(text: str, said: str, intent: str) -> Non
     from nlu.vocabulary import load_vocabulary
 
     assert decide(text, NOW, Signals(intent=said, confidence=0.6), load_vocabulary()).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        # A refill or a follow-up names its condition too; the refill or follow-up is asked for.
+        ("我血压药 一天一片 氨氯地平 快吃完了", "medication_refill"),
+        ("老头子高血压十几年了 每个月能不能把药给送过来", "medication_refill"),
+        ("my blood pressure tablets are running low", "medication_refill"),
+        ("高血压的随访该做了 能不能约下周四", "chronic_followup"),
+        ("想约个量血压", "bp_check"),
+    ],
+)
+def test_the_service_asked_for_wins_over_the_condition_named(text: str, service: str) -> None:
+    from nlu.vocabulary import load_vocabulary
+
+    assert load_vocabulary().service(text) == service
