@@ -80,13 +80,23 @@ def check_engine(kind: str, lang: str, settings: Any) -> None:
 
 
 def finish(transcript: Transcript) -> Transcript:
-    """The domain correction of a Chinese transcript (量雪压 → 量血压); `raw_text`
-    keeps what the engine heard, for triage."""
+    """The domain correction of a Chinese transcript (量雪压 → 量血压), after choosing
+    among the beam's hypotheses by how well they read as words (nlu/speech/rescoring.py);
+    `raw_text` keeps what the engine heard first, for triage."""
     if transcript.language != "zh" or not transcript.text:
         return transcript
     from nlu.speech.correction import correct
 
-    return replace(transcript, text=correct(transcript.text))
+    if not transcript.alternatives:
+        return replace(transcript, text=correct(transcript.text))
+    from nlu.speech.engines import simplified_chinese
+    from nlu.speech.rescoring import choose
+
+    def prepare(text: str) -> str:
+        return correct(simplified_chinese(text))
+
+    text = "".join(choose(segment, prepare) for segment in transcript.alternatives)
+    return replace(transcript, text=text or correct(transcript.text))
 
 
 class SpeechService:
@@ -159,6 +169,7 @@ class SpeechService:
         transcript = Transcript(
             heard.text, heard.confidence, heard.engine, round(audio.seconds, 2),
             raw_text=heard.raw_text or heard.text, language=heard.language or (lang or ""),
+            alternatives=heard.alternatives,
         )  # fmt: skip
         return finish(transcript) if corrected else transcript
 
