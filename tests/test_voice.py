@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from actions.config import Settings
 from actions.models import Booking, CallbackRequest, ServiceRequest
+from bot.handlers.voice import triage_transcript
 from nlu.speech import (
     AudioTooLarge,
     AudioTooLong,
@@ -231,6 +232,16 @@ def test_the_beam_hypothesis_that_reads_as_words_is_chosen_when_the_model_hesita
     )  # fmt: skip
     done = finish(heard)
     assert (done.text, done.raw_text) == ("我要出门买菜量血压", "我要充门买菜量雪压")
+    assert done.first_text == "我要充门买菜量血压"  # the first hypothesis, corrected
+    # Triage reads the first hypothesis too: choosing another never hides a red flag.
+    hesitant = Transcript(
+        "我兄痛得厉害", 0.8, "whisper", 2.0, raw_text="我兄痛得厉害", language="zh",
+        alternatives=((("我兄痛得厉害", -6.0), ("我凶通的厉害", -6.2)),),
+    )  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("nlu.speech.rescoring.word_logprob", lambda text: 0.0 if "凶通" in text else -100.0)
+        chosen = finish(hesitant)
+    assert chosen.text == "我凶通的厉害" and triage_transcript(chosen).urgency == "emergency"
     # Without hypotheses (other engines), the correction alone, as before.
     assert finish(Transcript("量雪压", 0.8, "vosk", 1.0, raw_text="量雪压", language="zh")).text == "量血压"
 

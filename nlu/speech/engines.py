@@ -36,6 +36,9 @@ class Transcript:
     # Per segment, the beam's hypotheses as (text, summed token log-probability), best
     # first; the bot's process may choose among them (nlu/speech/rescoring.py).
     alternatives: tuple[tuple[tuple[str, float], ...], ...] = ()
+    # The model's first hypothesis after the correction, when another was chosen:
+    # triage reads it too, so that choosing never hides a red flag.
+    first_text: str = ""
 
 
 class SpeechEngine(Protocol):

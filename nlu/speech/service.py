@@ -95,8 +95,9 @@ def finish(transcript: Transcript) -> Transcript:
     def prepare(text: str) -> str:
         return correct(simplified_chinese(text))
 
-    text = "".join(choose(segment, prepare) for segment in transcript.alternatives)
-    return replace(transcript, text=text or correct(transcript.text))
+    first = correct(transcript.text)
+    text = "".join(choose(segment, prepare) for segment in transcript.alternatives) or first
+    return replace(transcript, text=text, first_text=first if first != text else "")
 
 
 class SpeechService:
