@@ -205,6 +205,10 @@ class SpeechService:
             await self.pool.warm_up()
         except SpeechError as exc:
             log.warning("the speech workers did not warm up: %s", type(exc).__name__)
+        if "zh" in self.pool.languages:
+            # The correction's and the word scores' dictionaries load here (about a second,
+            # once), not on the first Chinese note.
+            await asyncio.to_thread(finish, Transcript("量雪压", 1.0, "", 1.0, language="zh", alternatives=((("量雪压", 0.0),),)))
 
     async def transcribe(self, data: bytes, lang: str | None) -> Transcript:
         """Decoding and recognition are CPU work: they run in the worker processes; the
