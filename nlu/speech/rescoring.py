@@ -45,10 +45,16 @@ def choose(hypotheses: Sequence[tuple[str, float]], prepare: Callable[[str], str
     if not hypotheses:
         return ""
     best = max(score for _, score in hypotheses)
-    chosen, chosen_total = "", float("-inf")
+    # Hypotheses that differ only outside their Chinese runs (a full stop, a comma
+    # before a number) get the same word score: only the likeliest of each is
+    # corrected and scored, since the correction is the costly part.
+    likeliest: dict[tuple[str, ...], tuple[str, float]] = {}
     for text, score in hypotheses:
-        if score < best - MARGIN:
-            continue
+        key = tuple(_HAN_RUN.findall(text))
+        if score >= best - MARGIN and (key not in likeliest or score > likeliest[key][1]):
+            likeliest[key] = (text, score)
+    chosen, chosen_total = "", float("-inf")
+    for text, score in likeliest.values():
         prepared = prepare(text)
         total = score + WORD_WEIGHT * word_logprob(prepared)
         if total > chosen_total:
