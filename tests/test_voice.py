@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from actions.config import Settings
 from actions.models import Booking, CallbackRequest, ServiceRequest
+from bot.handlers.voice import triage_transcript
 from nlu.speech import (
     AudioTooLarge,
     AudioTooLong,
@@ -40,10 +41,11 @@ from nlu.speech import (
 from nlu.speech import weights as shipped
 from nlu.speech.correction import correct
 from nlu.speech.decode import SAMPLE_RATE, decode_to_pcm16k
-from nlu.speech.engines import simplified_chinese, to_simplified
+from nlu.speech.engines import Transcript, simplified_chinese, to_simplified
 from nlu.speech.pool import SpeechPool
 from nlu.speech.prompts import domain_prompts
-from nlu.speech.service import build_engine
+from nlu.speech.rescoring import MARGIN, choose, word_logprob
+from nlu.speech.service import build_engine, finish
 from nlu.triage import triage
 from tests.conftest import IN_CI
 from tests.harness import running_jiayi
@@ -215,6 +217,35 @@ def test_traditional_characters_come_out_simplified() -> None:
     assert "blood pressure check" in prompts["en"]
 
 
+def test_the_beam_hypothesis_that_reads_as_words_is_chosen_when_the_model_hesitates() -> None:
+    assert word_logprob("我要出门买菜") > word_logprob("我要充门买菜")
+    close = [("我要充门买菜", -10.0), ("我要出门买菜", -10.5)]
+    assert choose(close, correct) == "我要出门买菜"
+    # Far below the beam's best, a wordier reading never replaces what was clearly heard.
+    assert choose([("我要充门买菜", -10.0), ("我要出门买菜", -10.1 - MARGIN)], correct) == "我要充门买菜"
+    # Each hypothesis is corrected before it is scored: the domain word counts as a word.
+    assert choose([("想约明天上午量雪压", -8.0)], correct) == "想约明天上午量血压"
+    # Segments are chosen one by one; what the model heard first stays for triage.
+    heard = Transcript(
+        "我要充门买菜量雪压", 0.8, "whisper", 3.0, raw_text="我要充门买菜量雪压", language="zh",
+        alternatives=(tuple(close), (("量雪压", -3.0),)),
+    )  # fmt: skip
+    done = finish(heard)
+    assert (done.text, done.raw_text) == ("我要出门买菜量血压", "我要充门买菜量雪压")
+    assert done.first_text == "我要充门买菜量血压"  # the first hypothesis, corrected
+    # Triage reads the first hypothesis too: choosing another never hides a red flag.
+    hesitant = Transcript(
+        "我兄痛得厉害", 0.8, "whisper", 2.0, raw_text="我兄痛得厉害", language="zh",
+        alternatives=((("我兄痛得厉害", -6.0), ("我凶通的厉害", -6.2)),),
+    )  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("nlu.speech.rescoring.word_logprob", lambda text: 0.0 if "凶通" in text else -100.0)
+        chosen = finish(hesitant)
+    assert chosen.text == "我凶通的厉害" and triage_transcript(chosen).urgency == "emergency"
+    # Without hypotheses (other engines), the correction alone, as before.
+    assert finish(Transcript("量雪压", 0.8, "vosk", 1.0, raw_text="量雪压", language="zh")).text == "量血压"
+
+
 # --- Whisper on real notes (a sample; `jiayi voice bench` scores them all) ----------
 
 SAMPLE_ZH = ["zh_001.ogg", "zh_003.ogg", "zh_011.ogg", "zh_016.ogg", "zh_020.ogg", "zh_024.ogg", "zh_long_001.ogg"]
@@ -234,6 +265,15 @@ def test_mandarin_notes_are_heard_in_simplified_chinese(whisper: SpeechService) 
         assert transcript.confidence > 0.35
     # Whisper base on this sample, prompt and correction included: about 5 %.
     assert errors / total <= 0.12, (errors, total)
+
+
+def test_whisper_hands_over_its_beam_hypotheses_and_a_hesitant_note_reads_as_words(whisper: SpeechService) -> None:
+    heard = whisper.transcribe_sync(fixture("zh_038.ogg"), "zh", corrected=False)
+    assert len(heard.alternatives) == 1 and len(heard.alternatives[0]) >= 2
+    assert simplified_chinese(heard.alternatives[0][0][0]) == heard.text  # the beam's best first
+    scores = [score for _, score in heard.alternatives[0]]
+    assert all(score < 0 for score in scores)
+    assert "吃完饭两个小时测的血糖" in finish(heard).text
 
 
 def test_english_is_heard_and_the_language_detected_when_unknown(whisper: SpeechService) -> None:
@@ -423,6 +463,14 @@ async def test_a_mandarin_voice_note_is_read_back_and_ends_in_a_booking(tmp_path
             booking = (await session.scalars(select(Booking))).one()
             assert (booking.service_code, booking.channel) == ("bp_check", "voice")
             assert booking.request_text == "我想约明天上午量血压。"
+
+
+async def test_a_note_the_model_hesitates_over_is_read_back_as_words(tmp_path, clock, whisper_dir: Path) -> None:
+    async with running_jiayi(tmp_path, clock, whisper_model_dir=whisper_dir) as j:
+        await onboard(j, 713, "zh")
+        # The beam's first reading is 试完泛两个小时…; the one made of words is read back.
+        await j.do(j.api.send_voice(713, fixture("zh_038.ogg"), duration=3))
+        assert j.last_text(713).startswith("我听到的是：“吃完饭两个小时测的血糖")
 
 
 async def test_a_spoken_red_flag_acts_at_once_and_out_of_domain_speech_books_nothing(tmp_path, clock, whisper_dir: Path) -> None:

@@ -74,10 +74,12 @@ def _read_back_keyboard(t: Translate) -> InlineKeyboardMarkup:
 
 
 def triage_transcript(transcript: Transcript) -> TriageResult:
-    """Triage on what was heard, before and after the correction: the graver wins."""
+    """Triage on what was heard, before and after the correction, and on the model's
+    first hypothesis when another was chosen: the graver wins."""
     results = [triage(transcript.text)]
-    if transcript.raw_text and transcript.raw_text != transcript.text:
-        results.append(triage(transcript.raw_text))
+    for heard in (transcript.raw_text, transcript.first_text):
+        if heard and heard != transcript.text:
+            results.append(triage(heard))
     return min(results, key=lambda r: URGENCY_ORDER.index(r.urgency) if r.urgency in URGENCY_ORDER else len(URGENCY_ORDER))
 
 

@@ -81,6 +81,13 @@ def word_readings(word: str, style: Style = Style.NORMAL) -> tuple[frozenset[str
     return tuple(frozenset(r for r in (_usual(c, style), w) if r) for c, w in zip(word, in_word, strict=True))
 
 
+@lru_cache(maxsize=8192)
+def _any_reading(char: str) -> frozenset[str]:
+    """Every reading a character may have in any word, loosened: a superset of what
+    `_matches` compares."""
+    return frozenset(_loosen(r) for r in readings(char) | word_readings(char)[0]) if _HAN.match(char) else frozenset()
+
+
 def _term(text: str, red_flag: bool) -> Term:
     exact = word_readings(text)
     return Term(
@@ -203,6 +210,11 @@ def correct(text: str, terms: tuple[Term, ...] | None = None) -> str:
         while i + n <= len(chars):
             # Characters already settled may be part of a longer term, never changed.
             if any(locked[i + k] and chars[i + k] != term.text[k] for k in range(n)):
+                i += 1
+                continue
+            # Every way of matching needs the first sounds to agree at least loosely: a
+            # cheap test that leaves most windows out (this loop is the costly part).
+            if not (_any_reading(chars[i]) & term.loose[0]):
                 i += 1
                 continue
             window = "".join(chars[i : i + n])

@@ -33,6 +33,12 @@ class Transcript:
     # language it was heard in (detected when the resident's was unknown).
     raw_text: str = ""
     language: str = ""
+    # Per segment, the beam's hypotheses as (text, summed token log-probability), best
+    # first; the bot's process may choose among them (nlu/speech/rescoring.py).
+    alternatives: tuple[tuple[tuple[str, float], ...], ...] = ()
+    # The model's first hypothesis after the correction, when another was chosen:
+    # triage reads it too, so that choosing never hides a red flag.
+    first_text: str = ""
 
 
 class SpeechEngine(Protocol):
@@ -151,6 +157,33 @@ class VoskEngine:
         )  # fmt: skip
 
 
+class _BeamHypotheses:
+    """Stands in for the CTranslate2 model inside faster-whisper and asks every beam
+    search for all its hypotheses, not just the best, keeping them for the engine.
+    faster-whisper reads only the first one, so its own decisions are unchanged."""
+
+    def __init__(self, model: Any, count: int) -> None:
+        self._model = model
+        self._count = count
+        self.found: list[tuple[list[int], list[tuple[list[int], float]]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def generate(self, *args: Any, **kwargs: Any) -> Any:
+        beam = kwargs.get("beam_size", 1) > 1
+        if beam:
+            kwargs["num_hypotheses"] = self._count
+        results = self._model.generate(*args, **kwargs)
+        if beam and results:
+            result = results[0]
+            self.found.append((list(result.sequences_ids[0]), [
+                (list(tokens), float(score) * max(1, len(tokens)))  # the sum, as faster-whisper reads it
+                for tokens, score in zip(result.sequences_ids, result.scores, strict=False)
+            ]))  # fmt: skip
+        return results
+
+
 class WhisperEngine:
     """faster-whisper (CTranslate2, int8 on the CPU), loaded once per speech worker.
 
@@ -180,6 +213,11 @@ class WhisperEngine:
         )
         self._beam_size = beam_size
         self._prompts = domain_prompts()
+        self._beams = _BeamHypotheses(self._model.model, beam_size)
+        self._model.model = self._beams
+        self._lock = threading.Lock()
+        # Token ids from here on are special (end of text, languages, timestamps).
+        self._first_special = self._model.hf_tokenizer.token_to_id("<|endoftext|>")
 
     def detect(self, audio: Any) -> str:
         """Chinese or English, whichever the model finds likelier."""
@@ -192,18 +230,9 @@ class WhisperEngine:
 
         audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
         lang = lang if lang in self.languages else self.detect(audio)
-        segments, _info = self._model.transcribe(
-            audio,
-            language=lang,
-            beam_size=self._beam_size,
-            temperature=list(self.TEMPERATURES),
-            vad_filter=True,
-            initial_prompt=self._prompts.get(lang),
-            condition_on_previous_text=False,
-            without_timestamps=True,
-            max_new_tokens=self.MAX_NEW_TOKENS,
-        )
-        heard = [s for s in segments if s.text.strip()]
+        with self._lock:
+            self._beams.found = []
+            heard, alternatives = self._transcribe(audio, lang)
         raw = ("" if lang == "zh" else " ").join(s.text.strip() for s in heard).strip()
         text = simplified_chinese(raw) if lang == "zh" else raw
         confidence = 0.0
@@ -216,8 +245,34 @@ class WhisperEngine:
             confidence = float(np.exp(logprob)) * min(1.0, speech / 0.5) * plausibility(text, lang)
         return Transcript(
             text=text, confidence=round(confidence, 3), engine=self.name, seconds=len(pcm) / 2 / SAMPLE_RATE,
-            raw_text=text, language=lang,
+            raw_text=text, language=lang, alternatives=alternatives,
         )  # fmt: skip
+
+    def _transcribe(self, audio: Any, lang: str) -> tuple[list[Any], tuple[tuple[tuple[str, float], ...], ...]]:
+        """The segments heard, and per segment the beam's hypotheses (none when a
+        segment came from the temperature fallback rather than the beam)."""
+        segments, _info = self._model.transcribe(
+            audio,
+            language=lang,
+            beam_size=self._beam_size,
+            temperature=list(self.TEMPERATURES),
+            vad_filter=True,
+            initial_prompt=self._prompts.get(lang),
+            condition_on_previous_text=False,
+            without_timestamps=True,
+            max_new_tokens=self.MAX_NEW_TOKENS,
+        )
+        heard = [s for s in segments if s.text.strip()]
+        def text_of(tokens: list[int]) -> list[int]:
+            return [t for t in tokens if t < self._first_special]
+
+        alternatives = []
+        for segment in heard:
+            # The beam search whose best hypothesis became this segment.
+            beam = next((h for best, h in self._beams.found if text_of(best) == text_of(segment.tokens)), [])
+            options = [(self._model.hf_tokenizer.decode(text_of(t)).strip(), round(score, 3)) for t, score in beam]
+            alternatives.append(tuple(o for o in options if o[0]) or ((segment.text.strip(), 0.0),))
+        return heard, tuple(alternatives)
 
 
 # Chinese punctuation, and degrees as the word said (Whisper writes 三十九度五 as 39°5).

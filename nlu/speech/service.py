@@ -80,13 +80,24 @@ def check_engine(kind: str, lang: str, settings: Any) -> None:
 
 
 def finish(transcript: Transcript) -> Transcript:
-    """The domain correction of a Chinese transcript (量雪压 → 量血压); `raw_text`
-    keeps what the engine heard, for triage."""
+    """The domain correction of a Chinese transcript (量雪压 → 量血压), after choosing
+    among the beam's hypotheses by how well they read as words (nlu/speech/rescoring.py);
+    `raw_text` keeps what the engine heard first, for triage."""
     if transcript.language != "zh" or not transcript.text:
         return transcript
     from nlu.speech.correction import correct
 
-    return replace(transcript, text=correct(transcript.text))
+    if not transcript.alternatives:
+        return replace(transcript, text=correct(transcript.text))
+    from nlu.speech.engines import simplified_chinese
+    from nlu.speech.rescoring import choose
+
+    def prepare(text: str) -> str:
+        return correct(simplified_chinese(text))
+
+    first = correct(transcript.text)
+    text = "".join(choose(segment, prepare) for segment in transcript.alternatives) or first
+    return replace(transcript, text=text, first_text=first if first != text else "")
 
 
 class SpeechService:
@@ -159,6 +170,7 @@ class SpeechService:
         transcript = Transcript(
             heard.text, heard.confidence, heard.engine, round(audio.seconds, 2),
             raw_text=heard.raw_text or heard.text, language=heard.language or (lang or ""),
+            alternatives=heard.alternatives,
         )  # fmt: skip
         return finish(transcript) if corrected else transcript
 
@@ -193,6 +205,10 @@ class SpeechService:
             await self.pool.warm_up()
         except SpeechError as exc:
             log.warning("the speech workers did not warm up: %s", type(exc).__name__)
+        if "zh" in self.pool.languages:
+            # The correction's and the word scores' dictionaries load here (about a second,
+            # once), not on the first Chinese note.
+            await asyncio.to_thread(finish, Transcript("量雪压", 1.0, "", 1.0, language="zh", alternatives=((("量雪压", 0.0),),)))
 
     async def transcribe(self, data: bytes, lang: str | None) -> Transcript:
         """Decoding and recognition are CPU work: they run in the worker processes; the
