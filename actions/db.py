@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from actions.sqlite_driver import one_trip_dbapi
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -44,7 +46,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     # SQL error messages or logs.
     if url.startswith("sqlite"):
         ensure_sqlite_dir(url)
-        engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}, module=one_trip_dbapi()
+        )
         _tune_sqlite(engine)
     else:
         engine = create_async_engine(

@@ -76,15 +76,11 @@ class MatchResult:
 
 
 async def contracted_doctor_id(session: AsyncSession, resident_id: int) -> int | None:
-    household_id = await session.scalar(
-        select(Resident.household_id).where(Resident.id == resident_id)
-    )
-    if household_id is None:
-        return None
+    """The family doctor of the resident's household's active contract, in one query."""
     return await session.scalar(
-        select(Contract.provider_id).where(
-            Contract.household_id == household_id, Contract.status == "active"
-        )
+        select(Contract.provider_id)
+        .join(Resident, Resident.household_id == Contract.household_id)
+        .where(Resident.id == resident_id, Contract.status == "active")
     )
 
 
@@ -96,23 +92,12 @@ _SLOT_COLUMNS = (
 )  # fmt: skip
 
 
-async def _candidates(
-    session: AsyncSession,
-    request: MatchRequest,
-    catalog: Catalog,
-    earliest: datetime,
-    resident_id: int,
-    *,
-    free_only: bool = True,
-    window: tuple[datetime | None, datetime | None] = (None, None),
-) -> list[tuple[Any, Provider]]:
-    """Slots that could serve the request, as rows with the slot's columns, each with
-    its provider; with `free_only=False` the full ones too (to tell "fully booked"
-    from "no sessions"). `window` narrows the search to the time asked for."""
+async def _providers(session: AsyncSession, request: MatchRequest, catalog: Catalog) -> dict[int, Provider]:
+    """The providers who could serve the request: active, in a role that delivers it,
+    and delivering it."""
     service = catalog.get(request.service_code)
     code = request.service_code
-    # The providers who could: active, in a role that delivers it, and delivering it.
-    providers = {
+    return {
         p.id: p
         for p in (
             await session.scalars(
@@ -121,6 +106,40 @@ async def _candidates(
         ).all()
         if code in (p.services or [])
     }
+
+
+async def _held_or_declined(session: AsyncSession, resident_id: int) -> set[int]:
+    """Slots the resident holds already, and slots a provider declined for them: a
+    declined time is not offered to that resident again."""
+    return set(
+        (
+            await session.scalars(
+                select(Booking.slot_id).where(
+                    Booking.resident_id == resident_id,
+                    Booking.status.in_((*ACTIVE, "declined")),
+                )
+            )
+        ).all()
+    )
+
+
+async def _candidates(
+    session: AsyncSession,
+    request: MatchRequest,
+    catalog: Catalog,
+    earliest: datetime,
+    providers: dict[int, Provider],
+    excluded: set[int],
+    *,
+    free_only: bool = True,
+    window: tuple[datetime | None, datetime | None] = (None, None),
+) -> list[tuple[Any, Provider]]:
+    """Slots that could serve the request, as rows with the slot's columns, each with
+    its provider (one of `providers`); with `free_only=False` the full ones too (to
+    tell "fully booked" from "no sessions"), else without the `excluded` slots.
+    `window` narrows the search to the time asked for."""
+    service = catalog.get(request.service_code)
+    code = request.service_code
     if not providers:
         return []
     start = max(earliest, window[0]) if window[0] is not None else earliest
@@ -137,25 +156,12 @@ async def _candidates(
     slots = (
         await session.execute(select(*_SLOT_COLUMNS).where(*conditions).order_by(Slot.starts_at, Slot.id))
     ).all()
-    rows = [(slot, providers[slot.provider_id]) for slot in slots]
     if not free_only:
-        return [(s, p) for s, p in rows if s.services is None or code in s.services]
-    # Slots the resident holds already, and slots a provider declined for them: a
-    # declined time is not offered to that resident again.
-    mine = set(
-        (
-            await session.scalars(
-                select(Booking.slot_id).where(
-                    Booking.resident_id == resident_id,
-                    Booking.status.in_((*ACTIVE, "declined")),
-                )
-            )
-        ).all()
-    )
+        return [(s, providers[s.provider_id]) for s in slots if s.services is None or code in s.services]
     return [
-        (slot, provider)
-        for slot, provider in rows
-        if (slot.services is None or code in slot.services) and slot.id not in mine
+        (slot, providers[slot.provider_id])
+        for slot in slots
+        if (slot.services is None or code in slot.services) and slot.id not in excluded
     ]
 
 
@@ -218,18 +224,20 @@ async def match(
     urgent = request.urgency == "urgent"
     earliest = now + (URGENT_LEAD if urgent else ROUTINE_LEAD)
     doctor_id = await contracted_doctor_id(session, resident_id)
+    # Read once for every search below (each used to read them again).
+    providers = await _providers(session, request, catalog)
     doctor = await session.get(Provider, doctor_id) if doctor_id else None
+    excluded = await _held_or_declined(session, resident_id) if providers else set()
     # The time asked for first: when something there fits exactly, the rest of the
     # month is not needed (and the answer is the same as from the whole month).
     candidates: list[tuple[Any, Provider]] = []
+    window = (request.window_start, request.window_end)
     if request.window_start is not None or request.window_end is not None:
-        candidates = await _candidates(
-            session, request, catalog, earliest, resident_id, window=(request.window_start, request.window_end)
-        )
+        candidates = await _candidates(session, request, catalog, earliest, providers, excluded, window=window)
         if not any(_fits(s, p, request, set()) for s, p in candidates):
             candidates = []
     if not candidates:
-        candidates = await _candidates(session, request, catalog, earliest, resident_id)
+        candidates = await _candidates(session, request, catalog, earliest, providers, excluded)
 
     active = [c for c in RELAXABLE if _is_set(request, c)]
     attempts: list[set[str]] = [set()]
@@ -266,7 +274,11 @@ async def match(
         chosen = offers[:limit] if urgent else _diverse(offers, tz, limit)
         reasons = [REASON[c] for c in RELAXABLE if c in relaxed]
         if "window" in relaxed:
-            everything = await _candidates(session, request, catalog, earliest, resident_id, free_only=False)
+            # Only slots inside the window can fit with the window held, so only
+            # those are read (a month of them, full ones included, before).
+            everything = await _candidates(
+                session, request, catalog, earliest, providers, excluded, free_only=False, window=window
+            )
             held = relaxed - {"window"}
             if not any(_fits(s, p, request, held) for s, p in everything):
                 reasons[reasons.index("window_full")] = "window_no_sessions"

@@ -7,7 +7,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, literal, select, update
+from sqlalchemy import and_, bindparam, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.clock import Clock
@@ -33,17 +33,21 @@ async def get_resident(session: AsyncSession, telegram_id: int) -> Resident | No
     return await session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
 
 
+# Built once: every update asks, and building the statement (joins, the cache key)
+# cost more than running it. The resident and the active provider of one account.
+_ANCHOR = select(literal(1).label("one")).subquery()
+_PEOPLE_BY_TELEGRAM = (
+    select(Resident, Provider)
+    .select_from(_ANCHOR)
+    .outerjoin(Resident, Resident.telegram_id == bindparam("telegram_id"))
+    .outerjoin(Provider, and_(Provider.telegram_id == bindparam("telegram_id"), Provider.active.is_(True)))
+)
+
+
 async def people_by_telegram(session: AsyncSession, telegram_id: int) -> tuple[Resident | None, Provider | None]:
     """The resident and the active provider behind a Telegram account, in one query
     (every update asks; a deactivated provider is nobody)."""
-    anchor = select(literal(1).label("one")).subquery()
-    query = (
-        select(Resident, Provider)
-        .select_from(anchor)
-        .outerjoin(Resident, Resident.telegram_id == telegram_id)
-        .outerjoin(Provider, and_(Provider.telegram_id == telegram_id, Provider.active.is_(True)))
-    )
-    row = (await session.execute(query)).first()
+    row = (await session.execute(_PEOPLE_BY_TELEGRAM, {"telegram_id": telegram_id})).first()
     if row is None:
         return None, None
     return row[0], row[1]

@@ -34,6 +34,7 @@ from actions.notify import Notifier
 from actions.sessions import ensure_sessions
 from actions.slots import ensure_slots
 from bot.deps import Deps
+from bot.filters import run_plain_filters_inline
 from bot.handlers import build_routers
 from bot.i18n import I18n
 from bot.metrics import Metrics, ReplyCounter, UpdateMetrics
@@ -296,6 +297,7 @@ async def build_app(
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(ActorMiddleware(deps))
     dp.include_routers(*build_routers())
+    run_plain_filters_inline(dp)
     return App(
         settings=settings,
         bot=bot,
