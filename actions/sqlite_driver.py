@@ -37,7 +37,7 @@ class _Outcome:
         self.arraysize = 1
 
     def close(self) -> None:
-        pass
+        """Nothing to do: the cursor was closed on the driver's thread."""
 
 
 def _run(conn: sqlite3.Connection, operation: Any, parameters: Any, many: bool) -> tuple[_Outcome, list[Any] | None]:

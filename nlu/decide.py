@@ -48,6 +48,8 @@ _NAMES_DAY = re.compile(
     r"\d{1,2}(st|nd|rd|th))\b",
     re.I,
 )
+
+
 def when_asked(text: str, intent: str, now: datetime) -> TimeWindow | None:
     """The time a request speaks of; for a reschedule, the new time."""
     when = None
@@ -55,14 +57,18 @@ def when_asked(text: str, intent: str, now: datetime) -> TimeWindow | None:
         # "明天的体检改到后天": the new time is the one asked for.
         source = display_text(text)
         instead = re.split(r"\binstead of\b|而不是", source, maxsplit=1, flags=re.I)
-        # The last marker with a time after it ("for 10am tomorrow but can we do 2pm instead")
-        markers = [m for m in _NEW_TIME.finditer(source) if resolve_when(source[m.end() :], now) is not None]
-        target = (
-            [instead[1], instead[0]] if len(instead) == 2
-            else [source[: markers[-1].start()], source[markers[-1].end() :]] if markers else [source]
-        )  # fmt: skip
+        target, after = [source], None
+        if len(instead) == 2:
+            target = [instead[1], instead[0]]
+        else:
+            # The last marker with a time after it ("for 10am tomorrow but can we do 2pm instead")
+            for marker in reversed(list(_NEW_TIME.finditer(source))):
+                after = resolve_when(source[marker.end() :], now)
+                if after is not None:
+                    target = [source[: marker.start()], source[marker.end() :]]
+                    break
         if len(target) == 2:
-            when = _new_time(target[1], now)
+            when = _new_time(target[1], now, after if after is not None else resolve_when(target[1], now))
             if when is not None and when.end - when.start <= timedelta(days=1) and not _NAMES_DAY.search(target[1]):
                 old = resolve_when(target[0], now)
                 if old is not None and old.start.date() != when.start.date():
@@ -73,12 +79,12 @@ def when_asked(text: str, intent: str, now: datetime) -> TimeWindow | None:
     return when
 
 
-def _new_time(said: str, now: datetime) -> TimeWindow | None:
-    """The time said after "改到"/"to": its own clause first; the rest of the message only
-    adds hours to that day ("to thurs, same time 10am"), never another day."""
+def _new_time(said: str, now: datetime, whole: TimeWindow | None) -> TimeWindow | None:
+    """The time said after "改到"/"to" (`whole`: what all of `said` speaks of): its own
+    clause first; the rest of the message only adds hours to that day ("to thurs, same
+    time 10am"), never another day."""
     first = _CLAUSE.split(said.strip(), maxsplit=1)[0]
-    alone = resolve_when(first, now) if first.strip() else None
-    whole = resolve_when(said, now)
+    alone = resolve_when(first, now) if first.strip() and first.strip() != said.strip() else whole
     if alone is None:
         return whole
     if whole is not None and whole.start.date() == alone.start.date() and whole.end - whole.start < alone.end - alone.start:
@@ -89,6 +95,8 @@ def _new_time(said: str, now: datetime) -> TimeWindow | None:
 # Words that cancel, typos and a recogniser's slip included; they turn only a request
 # to book or a bare answer into a cancellation (a reschedule says cancel too).
 _CANCEL = re.compile(r"取消|去消|\bcancel|\bcancle|\bcanel|不(?:打|去|来|做)了")
+# ... unless it asks to book again now ("上次取消了 想重新约个体检"; not "回来再约").
+_REBOOK = re.compile(r"(?:想|要|能|可以|帮我)(?:重新|再)(?:约|预约)|\b(?:want|like|can i|could i|need) to (?:re-?book|book (?:it |one )?again)")
 _NOT_CANCELLING = frozenset({"book_service", "inform", "affirm", "deny"})
 # A whole message that only asks to book.
 _WANT_TO_BOOK = re.compile(
@@ -166,7 +174,7 @@ def decide(
     if reading is not None and intent in READING_INTENTS:
         intent = "report_reading"
     normal = normalise(text)
-    if intent in _NOT_CANCELLING and _CANCEL.search(normal):
+    if intent in _NOT_CANCELLING and _CANCEL.search(normal) and not _REBOOK.search(normal):
         intent = "cancel_booking"  # "cancle my glucose apointment tmrw", "去消 明天的 体检", "疫苗不打了"
     elif intent in _NOT_BOOKING and _WANT_TO_BOOK.search(normal):
         intent = "book_service"  # "我想预约", "I need an appointment": asking to book, not to list

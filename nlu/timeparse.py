@@ -114,7 +114,7 @@ _NOT_A_TIME = re.compile(
     r"^(现在|目前|最近|这会儿|刚才|now|right now|the day|today's|morning!?|good morning|早上好|上午好|下午好|晚上好)$", re.I
 )
 _SALUTATION = re.compile(r"早上好|早晨好|上午好|下午好|晚上好|\bgood (?:morning|afternoon|evening)\b", re.I)
-_GREETING = re.compile(r"早上好|上午好|下午好|晚上好|good (morning|afternoon|evening)|^morning\b", re.I)
+_GREETING = re.compile(_SALUTATION.pattern + r"|^morning\b", re.I)
 
 
 def _day_of_month(number: str) -> bool:

@@ -535,6 +535,7 @@ def test_a_reschedule_reads_the_new_time(embedded: EmbeddedInterpreter, text: st
         ("下周二的疫苗不打了 孩子发烧了", "book_service", "cancel_booking"),
         # What the classifier said stands otherwise.
         ("我的预约有哪些", "list_bookings", "list_bookings"),
+        ("上次取消了 想重新约个体检", "book_service", "book_service"),
         ("取消明天的 改到后天上午", "reschedule_booking", "reschedule_booking"),
     ],
 )
