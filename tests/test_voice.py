@@ -517,6 +517,17 @@ async def test_silence_and_noise_get_a_kind_reply_within_two_seconds(tmp_path, c
             assert j.last_text(713) == "抱歉，我没听到您说话。请按住话筒按钮，靠近一点再说一遍。"
 
 
+async def test_a_note_that_cannot_be_made_out_names_120_and_offers_the_call_back(tmp_path, clock, whisper_dir: Path) -> None:
+    # zh_chest_pain.ogg is an early synthetic voice the model hears as digits: no red
+    # flag can be read from it, so the resident must still be told where to turn.
+    async with running_jiayi(tmp_path, clock, whisper_model_dir=whisper_dir) as j:
+        await onboard(j, 715, "zh")
+        await j.app.deps.speech.warm_up()
+        await j.do(j.api.send_voice(715, fixture("zh_chest_pain.ogg"), duration=3))
+        assert "如果是急症，请马上拨打 120" in j.last_text(715)
+        assert j.buttons(715) == ["☎️ 请医生听语音并回电"]
+
+
 async def test_a_busy_pool_answers_one_moment_and_keeps_the_note(tmp_path, clock, whisper_dir: Path) -> None:
     async with running_jiayi(tmp_path, clock, whisper_model_dir=whisper_dir, voice_queue_limit=1) as j:
         await onboard(j, 714, "zh")
