@@ -44,7 +44,7 @@ _CLAUSE = re.compile(r"[,.;!?，。；！？]|\s+(?=原来|本来|之前|but\b|b
 # Words that name a day: without one, a new time keeps the old booking's day
 # ("明天上午的改到下午", "at 3 instead of 10 tomorrow").
 _NAMES_DAY = re.compile(
-    r"今|明|后天|周|星期|礼拜|号|日|月|\b(today|tonight|tomorrow|tmrw?|week|weekend|(mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"今|明|后天|后儿|周|星期|礼拜|号|日|月|\b(today|tonight|tomorrow|tmrw?|week|weekend|(mon|tues|wednes|thurs|fri|satur|sun)day|"
     r"\d{1,2}(st|nd|rd|th))\b",
     re.I,
 )

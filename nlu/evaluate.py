@@ -3,12 +3,12 @@
 The sets live in nlu/eval/; the blind sets and the team's set never enter training
 (a test checks):
 - team: written by the team beside the training data; a regression check only;
-- dev_a, dev_b, dev_e, dev_g, dev_i, dev_j, dev_k, dev_l, dev_m, dev_n, dev_o: written blind (by writers who saw
+- dev_a, dev_b, dev_e, dev_g, dev_i, dev_j, dev_k, dev_l, dev_m, dev_n, dev_o, dev_p, dev_q: written blind (by writers who saw
   only the product contract), then used for error analysis, so they are development
   sets now, and training data too (nlu/rasa/data/nlu_development_sets.yml): their
-  scores are training scores. E, G, I, J, K, L, M, N and O were scored once as blind sets first;
+  scores are training scores. E, G, I, J, K, L, M, N, O, P and Q were scored once as blind sets first;
   README gives those numbers;
-- blind_c, blind_d, blind_f, blind_h, blind_p, blind_q: written blind the same way and never looked
+- blind_c, blind_d, blind_f, blind_h, blind_r, blind_s: written blind the same way and never looked
   into: only their aggregate numbers are printed, never their lines.
 
 Scores: intent accuracy and per-intent F1 (scikit-learn), service, modality, provider
@@ -43,14 +43,16 @@ SETS = {
     "dev_m": EVAL_DIR / "dev_m.jsonl",
     "dev_n": EVAL_DIR / "dev_n.jsonl",
     "dev_o": EVAL_DIR / "dev_o.jsonl",
+    "dev_p": EVAL_DIR / "dev_p.jsonl",
+    "dev_q": EVAL_DIR / "dev_q.jsonl",
     "blind_c": EVAL_DIR / "blind_c.jsonl",
     "blind_d": EVAL_DIR / "blind_d.jsonl",
     "blind_f": EVAL_DIR / "blind_f.jsonl",
     "blind_h": EVAL_DIR / "blind_h.jsonl",
-    "blind_p": EVAL_DIR / "blind_p.jsonl",
-    "blind_q": EVAL_DIR / "blind_q.jsonl",
+    "blind_r": EVAL_DIR / "blind_r.jsonl",
+    "blind_s": EVAL_DIR / "blind_s.jsonl",
 }
-BLIND = frozenset({"blind_c", "blind_d", "blind_f", "blind_h", "blind_p", "blind_q"})
+BLIND = frozenset({"blind_c", "blind_d", "blind_f", "blind_h", "blind_r", "blind_s"})
 HELDOUT = SETS["team"]
 
 

@@ -17,7 +17,7 @@ from nlu.normalise import normalise
 _NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)"
 _BP_WORDS = r"(血压|血圧|雪压|学压|血鸭|压力|bp|b\.p\.|blood pressure|blood pleasure)"
 _BP_PAIR = re.compile(
-    _BP_WORDS + r"[^0-9\n]{0,16}?(\d{2,3})(?:多|左右)?\s*(?:/|／|\\|over|by|比|到|-|~|,|，|、|\s)\s*(?:低压|舒张压|diastolic)?\s*(\d{2,3})(?![\d.%])"
+    _BP_WORDS + r"[^0-9\n]{0,16}?(\d{2,3})(?:多|左右)?\s*(?:/|／|\\|over|by|,? and|比|到|-|~|,|，|、|\s)\s*(?:低压|舒张压|diastolic)?\s*(\d{2,3})(?![\d.%])"
 )
 _BARE_PAIR = re.compile(
     r"(?<![\d.:/-])(\d{2,3})\s*(?:/|／|over)\s*(\d{2,3})(?!\d|[.:/-]\d)"
@@ -60,7 +60,7 @@ _EN_NUMBER = re.compile(
 _PULSE = re.compile(r"(?:心率|心律|新率|辛率|心绿|脉搏|心跳|脉|pulse|pluse|pules|puls|\bpul\b|\bpr\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(\d{2,3})(?!\d|\.\d)")
 _GLUCOSE = re.compile(
     r"(血糖|雪糖|学糖|血唐|血堂|糖|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|吃完[早午晚]?饭|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
-    r"[^0-9\n]{0,32}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b|条|片|盒|支|根|张|块|元|包|袋|瓶|strips?\b|packs?\b|pcs\b|yuan\b|rmb\b|dollars?\b))"
+    r"[^0-9\n]{0,40}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b|条|片|盒|支|根|张|块|元|包|袋|瓶|strips?\b|packs?\b|pcs\b|yuan\b|rmb\b|dollars?\b))"
     r"\s*(mmol/l|mmol|mg/dl|mg|毫摩尔)?"
 )
 # A bare "mg" after a number is a dose ("levetiracetam 500mg"), not a glucose value.
@@ -71,8 +71,8 @@ _UNIT_GLUCOSE = re.compile(
 )
 _DOSE = re.compile(r"\b(take|takes|taking|took|tablets?|tabs?|pills?|capsules?|dose|doses|dosage|metformin)\b|药|片")
 _MG = re.compile(r"mg")
-_FASTING = re.compile(r"空腹|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|pre[- ]?breakfast|before eating|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
-_AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃了(?![\u4e00-\u9fff]{0,3}药)[\u4e00-\u9fff]{1,4}\s*(?:\d|两|俩|一)\s*个?\s*(?:小时|钟头)|吃过饭|刚吃完|刚吃了|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial|lunch|dinner|breakfast|supper)|\bpp\b|hours? after")
+_FASTING = re.compile(r"空腹|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|pre[- ]?breakfast|before eat(?:ing)?\b|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
+_AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃了(?![\u4e00-\u9fff]{0,3}药)[\u4e00-\u9fff]{1,4}\s*(?:\d|两|俩|一)\s*个?\s*(?:小时|钟头)|吃过饭|刚吃完|刚吃了(?![^，。,.]{0,3}糖)|(?:早上|中午|晚上|午饭|晚饭|早饭)吃了(?!药|[^，。,.]{0,3}糖)|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial|lunch|dinner|breakfast|supper)|\bpp\b|hours? after")
 _CN_DIGITS = re.compile(r"[零〇一二两三四五六七八九十百点]+")
 
 

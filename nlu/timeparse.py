@@ -26,6 +26,7 @@ PART_OF_DAY = {
 }
 EXACT = timedelta(minutes=30)
 MAX_SPAN = timedelta(days=32)
+FAR_AHEAD = timedelta(days=183)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Dialect and spoken forms the recogniser does not know.
 _DIALECT = (
@@ -36,9 +37,33 @@ _DIALECT = (
     ("礼拜天", "周日"), ("礼拜日", "周日"), ("礼拜", "周"), ("星期天", "周日"),
     ("这礼拜", "这周"), ("这个礼拜", "这周"), ("这个星期", "这周"), ("本周", "这周"),
     ("吃完晚饭", "晚上"), ("晚饭以后", "晚上"), ("晚饭后", "晚上"), ("午饭以后", "下午"), ("午饭后", "下午"),
-    ("早饭后", "上午"), ("听日", "明天"), ("下昼", "下午"), ("上昼", "上午"), ("明朝", "明天"), ("下无", "下午"),
+    ("早饭后", "上午"), ("听日", "明天"), ("下昼", "下午"), ("上昼", "上午"), ("朝早", "上午"), ("明朝", "明天"),
+    ("下无", "下午"), ("名天", "明天"),
 )  # fmt: skip
 _ZH_HOUR = "[0-9一二三四五六七八九十两]{1,3}"
+_EN_HOURS = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_EN_NUMBER = {w: i for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
+_MINUTES = {"quarter": 15, "ten": 10, "twenty": 20, "five": 5, "twenty-five": 25}
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
+
+
+def _to_past(match: re.Match[str]) -> str:
+    hour_word = match.group(3).lower()
+    hour = int(hour_word) if hour_word.isdigit() else _EN_NUMBER[hour_word]
+    if not 1 <= hour <= 12:
+        return match.group(0)
+    minutes = _MINUTES[match.group(1).lower()]
+    if match.group(2).lower() == "to":
+        hour, minutes = (hour - 1) or 12, 60 - minutes
+    return f"{hour}:{minutes:02d}"
+
+
+def _month_day(match: re.Match[str]) -> str:
+    month, day = int(match.group(1)), int(match.group(2))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return match.group(0)
+    return f"on {_MONTHS[month - 1]} {day}"
 # Just before "8号", these make it a door number, not a day.
 _ADDRESS_BEFORE = re.compile(r"(路|街|巷|弄|胡同|门牌|村|里|院|住)[^0-9一二三四五六七八九十\s]{0,2}$")
 # Spoken and written forms the recogniser misses, rewritten into ones it reads.
@@ -66,7 +91,17 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "下个月初3号" is the 3rd of next month; "上五" a recogniser's 上午
     (re.compile(r"(下个?月)初\s*(?=[0-9一二三四五六七八九十]{1,2}[号日])"), r"\1"),
     (re.compile(r"上五(?![楼层点个])"), "上午"),
-    (re.compile(r"(?<=[天朝日])([上下])半天"), r"\1午"),
+    (re.compile(r"(?<=[天朝日一二三四五六])([上下])半天"), r"\1午"),
+    # "明天一早" is the morning; "3 点" is "3点"
+    (re.compile(r"(?<=天)\s*一(?:大)?早"), "上午"),
+    (re.compile(r"(?<=[0-9])\s+(?=点)"), ""),
+    # "a quarter to nine", "ten to four", "quarter past 3"
+    (re.compile(rf"\b(?:a )?(quarter|ten|twenty|five|twenty-five) (to|past) ({_EN_HOURS})\b", re.I), _to_past),
+    # "Wed 10.30", "at 9.15": a time, not a decimal
+    (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight|at|by|around) (\d{1,2})\.([0-5]\d)\b", re.I),
+     r"\1 \2:\3"),
+    # "1/15", "on 2/16": month and day
+    (re.compile(r"(?<![\d/.:])(\d{1,2})/(\d{1,2})(?![\d/.:]|\s*(?:tabs?|tablets?|pills?|片|粒|cups?|doses?|of)\b)"), _month_day),
     (re.compile(r"\b(?:wendesday|wednesdy|wedensday|wensday|wednsday)\b", re.I), "wednesday"),
     (re.compile(r"\b(?:thurday|thrusday|thursdy)\b", re.I), "thursday"),
     (re.compile(r"\b(?:tuseday|tuesdy|teusday)\b", re.I), "tuesday"),
@@ -88,7 +123,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\bSat\b(?!urday)"), "Saturday"),
     # "Monday morning next week" is the Monday of next week (said plainly, not "next Monday")
     (re.compile(r"\b(?:on )?((?:mon|tues|wednes|thurs|fri|satur|sun)day(?: (?:morning|afternoon|evening))?) next week\b", re.I), r"next week \1"),
-    (re.compile(r"\bsame[- ]day(?= (?:appt|appointment|slot|visit|consult|booking)s?\b)", re.I), "today"),
+    (re.compile(r"\bsame[- ]day(?= (?:[a-z]+ )?(?:appt|appointment|slot|visit|consult|booking)s?\b)", re.I), "today"),
     # "查一下下周三" is "查一下" then "下周三", not the week after next
     (re.compile(r"一下(?=下个?(?:周|星期|礼拜))"), "一下 "),
     (re.compile(r"\bevenings\b", re.I), "evening"),
@@ -179,7 +214,7 @@ def _clock_range(text: str) -> tuple[time, time, tuple[int, int]] | None:
 
 
 _ZH_CLOCK_RANGE = re.compile(rf"(上午|下午|晚上|中午)?({_ZH_HOUR})点(?:钟)?\s*(?:到|至|-|~|－)\s*({_ZH_HOUR})点(?:钟)?(?:之间)?")
-_NEXT_NEXT_WEEK = re.compile(r"下下(?:个)?周([一二三四五六日天])?")
+_NEXT_NEXT_WEEK = re.compile(r"下下(?:个)?周([一二三四五六日天])?|\b(?:the )?week after next\b", re.I)
 
 
 def _next_next_week(text: str, now: datetime) -> TimeWindow | None:
@@ -197,6 +232,72 @@ def _next_next_week(text: str, now: datetime) -> TimeWindow | None:
         return TimeWindow(datetime.combine(day, time(0), tz), datetime.combine(day + timedelta(days=1), time(0), tz))
     start = datetime.combine(monday, time(0), tz)
     return TimeWindow(start, start + timedelta(days=7))
+
+
+# Two days joined as a span or a choice ("下周一到周三", "礼拜二三都行", "明后天",
+# "Thursday or Friday", "between the 10th and the 12th"): every day from the first to the
+# last. The second day takes the first's week ("下周一到周三" is Wednesday of next week).
+_ZH_SPAN = re.compile(
+    r"(?:(?P<week>下个?|这个?|本)?(?:周|星期)(?P<weekday>[一二三四五六日天])|(?P<rel>今天|明天|后天|大后天)|(?P<date>[0-9一二三四五六七八九十]{1,3})[号日])"
+    r"(?:\s*(?P<bridge>到|至|或者|或是|或|还是|、|-|~|－)\s*"
+    r"(?:(?P<week2>下个?|这个?)?(?:周|星期)(?P<weekday2>[一二三四五六日天])|(?P<rel2>明天|后天|大后天)|(?P<date2>[0-9一二三四五六七八九十]{1,3})[号日])"
+    # "礼拜二三都行": the second weekday's number alone
+    r"|(?P<bare>[二三四五六日天])(?![0-9一二三四五六七八九十点号日]))"
+)
+_EN_DAY = r"(?:(?:next|this) )?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_EN_SPAN = re.compile(
+    rf"\b(?:(?:on|between|from) )?(?P<first>{_EN_DAY})\s*(?:or|to|through|thru|till|until|-|and)\s*(?P<second>{_EN_DAY})\b"
+    r"|\b(?:between|from) (?:on )?(?P<the>the )?(?P<d1>\d{1,2})(?P<s1>st|nd|rd|th)? (?:and|to|-|till|until) (?:on )?(?:the )?(?P<d2>\d{1,2})(?P<s2>st|nd|rd|th)?(?P<month> of [a-z]+)?\b",
+    re.I,
+)
+
+
+def _ordinal(day: int) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def _whole_day(window: TimeWindow | None) -> bool:
+    return window is not None and window.end - window.start == timedelta(days=1) and window.start.time() == time(0)
+
+
+def _day_span(text: str, now: datetime) -> TimeWindow | None:
+    pair = _span_pair(text)
+    if pair is None or _PART_WORD.search(text) or _clock_range(text):
+        return None
+    first, second = (_resolve_window(part, now) for part in pair)
+    if first is None or second is None or not (_whole_day(first) and _whole_day(second)):
+        return None
+    if not first.start < second.start <= first.start + timedelta(days=10):
+        return None
+    return TimeWindow(first.start, second.end, first.ambiguous)
+
+
+def _span_pair(text: str) -> tuple[str, str] | None:
+    if "明后天" in text:
+        return "明天", "后天"
+    for match in _ZH_SPAN.finditer(text):
+        if text[max(0, match.start() - 1) : match.start()] == "每":
+            continue  # "每周二四": every week, not a span
+        day = match.groupdict()
+        if day["weekday"] and (day["weekday2"] or day["bare"]):
+            week = day["week"] or ""
+            return f"{week}周{day['weekday']}", f"{day['week2'] or week}周{day['weekday2'] or day['bare']}"
+        if day["rel"] and day["rel2"]:
+            return day["rel"], day["rel2"]
+        if day["date"] and day["date2"]:
+            return f"{day['date']}日", f"{day['date2']}日"
+    match = _EN_SPAN.search(text)
+    if match and match.group("first"):
+        first, second = match.group("first"), match.group("second")
+        prefix = re.match(r"(next|this) ", first, re.I)
+        if prefix and not re.match(r"(next|this) ", second, re.I):
+            second = prefix.group(0) + second
+        return "on " + first, "on " + second
+    if match and match.group("d1") and (match.group("the") or match.group("s1") or match.group("s2")):
+        month = match.group("month") or ""
+        return f"on the {_ordinal(int(match.group('d1')))}{month}", f"on the {_ordinal(int(match.group('d2')))}{month}"
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -321,7 +422,7 @@ _TIME_WORD = re.compile(
     r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|"
     r"october|november|december|next|this|coming|am|pm|a\.m|p\.m|o'?clock|\d{1,2}(:\d{2})|\d{1,2}(st|nd|rd|th)|at \d{1,2})\b"
-    r"|\d{1,2}\s*(?:am|pm|a\.m|p\.m)\b",
+    r"|\d{1,2}\s*(?:am|pm|a\.m|p\.m)\b|(?<![\d/.:])\d{1,2}/\d{1,2}(?![\d/.:])",
     re.I,
 )
 WINDOW_CHARS = 24
@@ -365,7 +466,7 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
     if not text or now.tzinfo is None:
         return None
     normalised = _mask(_normalise(_SALUTATION.sub(" ", display_text(text[:2000]))))
-    weeks = _next_next_week(normalised, now)
+    weeks = _next_next_week(normalised, now) or _day_span(normalised, now)
     if weeks is not None:
         return weeks
     common = common_expression(normalised, now)
@@ -398,7 +499,7 @@ _DAY_TIMEX = re.compile(r"\d{4}-\d{2}-\d{2}|XXXX-WXX-\d|XXXX-\d{2}-\d{2}|XXXX-XX
 
 # How much an expression says: a day ("周四", "tomorrow"), a range of days ("三月",
 # "后42天"), or only hours ("3pm", "上午"). The most specific wins, then the first.
-_DAY, _RANGE, _HOURS = 2, 1, 0
+_DAY, _RANGE, _HOURS, _UNSUITED = 2, 1, 0, -1
 _CLAUSE = re.compile(r"[,，;；。!！?？]")
 _OPEN_ENDED = re.compile(r"\s*(?:以后|之后|以前|之前|后|前|起|onwards|or later|or after|at the latest)", re.I)
 _CLAUSE_OR_GAP = re.compile(r"[,，;；。!！?？]|\s+")
@@ -412,7 +513,11 @@ _DOSE = re.compile(
 )
 # What happened, not when to come: "since this morning", "从中午疼到现在", "疼了一上午",
 # "fell this morning".
-_SINCE_BEFORE = re.compile(r"\bsince\s*$|\b(?:except|but not|not on)\s*(?:on\s*)?$|除了\s*$", re.I)
+_SINCE_BEFORE = re.compile(
+    r"\bsince\s*$|\b(?:except|but not|not on|can'?t (?:make|do)(?: it)?|cannot (?:make|do)(?: it)?)\s*(?:on\s*)?$|除了\s*$", re.I
+)
+# A day said not to suit ("礼拜一不方便", "明天去不了") is not the time asked for.
+_UNSUITED_AFTER = re.compile(r"\s*(?:不方便|不行|去不了|来不了|没空|有事|不在家|不可以|不得空|isn'?t good|is no good|doesn'?t work|won'?t work)")
 _PAST_BEFORE = re.compile(r"(?:\b(?:passed away|died|lost (?:my|her|his))|去世|走了|过世)[^.?!]{0,20}$", re.I)
 # A month told with a past event is when it happened: "had his hip done in January".
 _PAST_EVENT = re.compile(r"\b(?:had|was|were|did|done|happened|since)\b[^.?!,]{0,30}$|以前|之前|那次|去年", re.I)
@@ -441,7 +546,10 @@ _NOT_CLOCK = re.compile(
     # a reading said with 点 ("空腹测的十点一"), "晚一周" (a week later), door and building numbers
     r"(?:测|量)(?:的|了|得)?\s*(?:是)?\s*[零一二两三四五六七八九十0-9]+点[零一二三四五六七八九0-9](?![点钟半分0-9])|"
     r"晚(?:一|两|几)(?:周|天|个星期|个礼拜|个月|点儿?)|"
-    r"[0-9一二三四五六七八九十百零〇两]+号(?:楼|房间?|室|门|院|单元)|[0-9一二三四五六七八九十百零〇两]{3,}号|\b\d+\s*hours? after (?:a |my |the )?(?:meal|food|eating|breakfast|lunch|dinner)",
+    r"[0-9一二三四五六七八九十百零〇两]+号(?:楼|房间?|室|门|院|单元)|\b\d{1,2}(?:st|nd|rd|th) (?:floor|storey|story)\b|"
+    r"[一两每]个?(?:周|星期)[一两二三四五六七八九十几]次|"
+    r"(?<![\d/])\d{1,2}/\d{1,2}\s*(?:tabs?|tablets?|pills?|片|粒|cups?|doses?|of)\b|"
+    r"(?:今天|明天|后天)就?(?:要)?(?:吃完|用完|没了|断了)|\b(?:runs?|running|run|finish(?:es)?|finished) (?:out )?(?:already )?(?:tomorrow|today)\b|[0-9一二三四五六七八九十百零〇两]{3,}号|\b\d+\s*hours? after (?:a |my |the )?(?:meal|food|eating|breakfast|lunch|dinner)",
     re.I,
 )
 
@@ -474,6 +582,8 @@ def _candidates(cleaned: str, now: datetime, text: str, depth: int = 0) -> list[
                 if _TEMPERATURE.match(cleaned[result.end + 1 :]) or _LASTING.match(result.text.strip()):
                     continue
                 before = cleaned[: result.start]
+                # "礼拜一不方便": not this day, unless no other is said ("明天去不了，取消吧")
+                unsuited = bool(_UNSUITED_AFTER.match(cleaned, result.end + 1))
                 if _SINCE_BEFORE.search(before) or _PAST_BEFORE.search(before) or re.search(r"[产术病]$", before) or result.text.lower().startswith("since"):
                     continue  # "从中午疼到现在", "fell this morning", "产后42天"
                 if result.resolution is None and _PART_WORD.search(result.text) and depth == 0:
@@ -490,6 +600,8 @@ def _candidates(cleaned: str, now: datetime, text: str, depth: int = 0) -> list[
                 window = _window_from(value, now, text, near)
                 if window is None or window.end <= window.start or window.end - window.start > MAX_SPAN:
                     continue  # "术后一年": a span of a year is not when to come
+                if window.start > now + FAR_AHEAD:
+                    continue  # "12/3 is her birthday" said in January: not a booking
                 if window.end > now - timedelta(days=1) and not (window.end <= now and _AGO.search(result.text)):
                     if value.get("type") == "daterange":
                         if _PAST_EVENT.search(before) and not _AHEAD.search(result.text):
@@ -500,7 +612,7 @@ def _candidates(cleaned: str, now: datetime, text: str, depth: int = 0) -> list[
                     part = any(pattern.search(result.text) for _, pattern in _PART_WORDS)
                     if _OPEN_ENDED.match(cleaned, result.end) and window.end - window.start == EXACT:
                         window = replace(window, source="open")  # "六点以后": not that hour
-                    found.append((rank, result.start, window, part))
+                    found.append((_UNSUITED if unsuited else rank, result.start, window, part))
     except Exception:  # the recogniser has corners that raise on junk
         log.warning("time expression could not be parsed", exc_info=True)
     return found

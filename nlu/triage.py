@@ -239,7 +239,11 @@ def correct_slips(text: str) -> str:
                 continue
             term = index.get(" ".join(syllables[i : i + n]))
             original = "".join(window)
-            if term and term != original and original not in common:
+            # A window that cuts a common word in two is not a slip (腿脚不行 is not
+            # 腿叫不醒): the characters on either side of its edges make no word with it.
+            cut = "".join(chars[i - 1 : i + 1]) in common if i else False
+            cut = cut or "".join(chars[i + n - 1 : i + n + 1]) in common
+            if term and term != original and original not in common and not cut:
                 chars[i : i + n] = list(term)
                 i += n - 1
                 break

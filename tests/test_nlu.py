@@ -139,6 +139,19 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("good morning, can dad get a BP check tomorrow", "2026-11-24T00:00", "2026-11-25T00:00", False),
         ("I'd like my fasting bloods done next week", "2026-11-30T00:00", "2026-12-07T00:00", False),
         ("bathing help Tuesday afternoon next week", "2026-12-01T13:00", "2026-12-01T18:00", False),
+        # Two days joined are every day from the first to the last; clock words; dates.
+        ("下周一到周三 哪天都行", "2026-11-30T00:00", "2026-12-03T00:00", True),
+        ("礼拜二三都行 上门护理", "2026-11-24T00:00", "2026-11-26T00:00", False),
+        ("明后天都行", "2026-11-24T00:00", "2026-11-26T00:00", False),
+        ("Thursday or Friday is fine", "2026-11-26T00:00", "2026-11-28T00:00", False),
+        ("a check-up between the 1st and the 3rd of December", "2026-12-01T00:00", "2026-12-04T00:00", False),
+        ("tomorrow at a quarter to ten", "2026-11-24T09:45", "2026-11-24T10:15", False),
+        ("ten to four on Friday", "2026-11-27T15:50", "2026-11-27T16:20", False),
+        ("eye check Wed 10.30?", "2026-11-25T10:30", "2026-11-25T11:00", False),
+        ("can someone come on 12/3", "2026-12-03T00:00", "2026-12-04T00:00", False),
+        ("the week after next", "2026-12-07T00:00", "2026-12-14T00:00", False),
+        ("下午 3 点可以", "2026-11-23T15:00", "2026-11-23T15:30", False),
+        ("明儿一早能去中心看不", "2026-11-24T08:00", "2026-11-24T12:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
@@ -172,6 +185,11 @@ def test_what_happened_or_how_to_dose_is_not_when_to_come() -> None:
         "insulin 10 units morning 6 units night, need a refill",
         "Grandpa died on Saturday, please cancel his visits",
         "she's been coughing since 5am, can a doctor call me",
+        "我老伴瘫在床上 想约助浴 一个礼拜一次",
+        "我妈的降压药明天就吃完了 能送药上门吗",
+        "can a nurse do his dressing at home? he's on the 6th floor",
+        "每周二四都行 约康复",
+        "I take 1/2 tablet of amlodipine, can I get a refill",
     ):
         assert resolve_when(text, NOW) is None, text
 
@@ -262,6 +280,22 @@ def test_the_development_sets_file_is_generated_from_them() -> None:
         ("昨晚开始胸口闷 今早更厉害 出冷汗", "emergency", "chest_pain"),
         ("刚才差点从阳台跳下去", "emergency", "suicide"),
         ("he doesn't want to live anymore", "emergency", "suicide"),
+        # Told as someone writes it, not as the lexicon first said it.
+        ("外孙发烧四十度 现在在抽", "emergency", "infant"),
+        ("I wish to tell the doctor I no longer intend to go on living", "emergency", "suicide"),
+        ("tell Dr Chen I won't need the appointment, I've given my dog to my sister", "emergency", "suicide"),
+        ("心里太苦了，想跟这个世界道个别，绳子已经备好了", "emergency", "suicide"),
+        ("my aunt's speech suddenly came out as nonsense and she has weakness of the left arm", "emergency", "stroke"),
+        ("grandpa bumped his head on the door this morning, now he's drowsy and vomiting", "emergency", "other"),
+        ("老头子一直揉胸口，脸白得吓人，汗都湿透了", "emergency", "chest_pain"),
+        ("鼻子出血一个多钟头了 堵都堵不住", "emergency", "bleeding"),
+        # Look-alikes: a slot is not "lots" of blood, a question about what to do is not
+        # an alarm, a word cut in two is no speech slip (腿脚不行 is not 叫不醒).
+        ("any slots tomorrow for a blood test?", "routine", None),
+        ("问一下：万一我爸半夜胸口疼，是先打120还是先找你们？", "routine", None),
+        ("帮我妈约个慢病随访，让医生上门，她腿脚不行", "routine", None),
+        ("had a bad reaction to penicillin as a kid (face swelled up), booking a flu jab", "routine", None),
+        ("想请社区医生来我们单位讲讲心梗急救", "routine", None),
         ("I don't want to live like this anymore", "emergency", "suicide"),
         ("my friend said goodbye forever yesterday and now she won't open the door", "emergency", "suicide"),
         ("外公从楼梯上滚下来 头破了 人迷迷糊糊的", "emergency", "other"),
@@ -496,6 +530,9 @@ async def test_a_rasa_answering_nonsense_falls_back(embedded: EmbeddedInterprete
         ("move dad's BP visit from wed to thurs, same time 10am", "2026-11-26T10:00", "2026-11-26T10:30"),
         ("送药 本来说今天 改明天吧 今天家里没人", "2026-11-24T00:00", "2026-11-25T00:00"),
         ("could we change mum's bathing from Friday morning to Monday morning next week", "2026-11-30T08:00", "2026-11-30T12:00"),
+        # A day said not to suit is not the new one.
+        ("上门洗澡能不能改到周三下午她说周一不方便", "2026-11-25T13:00", "2026-11-25T18:00"),
+        ("俺明儿去不了 换成后儿个中不中", "2026-11-25T00:00", "2026-11-26T00:00"),
     ],
 )
 def test_the_new_time_of_a_reschedule(text: str, start: str, end: str) -> None:

@@ -85,7 +85,6 @@ def test_the_direct_reading_agrees_with_the_recogniser(now: datetime) -> None:
     [
         "下周三上午",
         "明天下午3点",
-        "明天或者后天",
         "this afternoon",
         "next monday",
         "每周三上午",
