@@ -41,8 +41,9 @@ _DIALECT = (
     ("下无", "下午"), ("名天", "明天"),
 )  # fmt: skip
 _ZH_HOUR = "[0-9一二三四五六七八九十两]{1,3}"
-_EN_HOURS = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-_EN_NUMBER = {w: i for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
+_EN_HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_EN_HOURS = r"\d{1,2}|" + "|".join(_EN_HOUR_WORDS)
+_EN_NUMBER = {w: i for i, w in enumerate(_EN_HOUR_WORDS, 1)}
 _MINUTES = {"quarter": 15, "ten": 10, "twenty": 20, "five": 5, "twenty-five": 25}
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")  # fmt: skip
