@@ -277,10 +277,10 @@ def _day_span(text: str, now: datetime) -> TimeWindow | None:
 def _span_pair(text: str) -> tuple[str, str] | None:
     if "明后天" in text:
         return "明天", "后天"
-    for match in _ZH_SPAN.finditer(text):
-        if text[max(0, match.start() - 1) : match.start()] == "每":
+    for joined in _ZH_SPAN.finditer(text):
+        if text[max(0, joined.start() - 1) : joined.start()] == "每":
             continue  # "每周二四": every week, not a span
-        day = match.groupdict()
+        day = joined.groupdict()
         if day["weekday"] and (day["weekday2"] or day["bare"]):
             week = day["week"] or ""
             return f"{week}周{day['weekday']}", f"{day['week2'] or week}周{day['weekday2'] or day['bare']}"
