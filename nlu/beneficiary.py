@@ -11,14 +11,18 @@ from nlu.normalise import normalise
 
 # Order matters where words overlap: 外公 before 公公, 老婆婆 before 婆婆.
 _PEOPLE: tuple[tuple[str, str], ...] = (
-    ("other", r"爷爷|奶奶|外公|外婆|姥姥|姥爷|阿公|阿嬷|阿婆|祖父|祖母|孙子|孙女|外孙|外孙女|重孙|邻居|朋友|同事|室友|工友|雇主|东家|老板|病人|患者|大爷|大妈|大娘|叔叔|阿姨|舅舅|姨妈|姑姑|伯伯|老乡|亲戚|哥|姐|弟|妹|"
-              r"\b(grandma|grandpa|grandmother|grandfather|granny|gran|nana|grandson|granddaughter|grandchild|grandkid|neighbou?r|friend|colleague|roommate|flatmate|employer|boss|patient|uncle|aunt|aunty|auntie|cousin|brother|sister|in-law)\b"),
-    ("parent", r"我妈|我爸|俺妈|俺爸|俺娘|俺爹|咱妈|咱爸|妈妈|爸爸|老妈|老爸|母亲|父亲|老母亲|老父亲|爹|娘|婆婆|公公|岳父|岳母|丈母娘|老丈人|家父|家母|老人家|父母|爸妈|老爷子|"
-               r"\b(mum|mom|mummy|mommy|mother|mama|dad|daddy|father|papa|parents?|mother-in-law|father-in-law)\b|\bma\b|\bpa\b"),
+    ("other", r"爷爷|奶奶|外公|外婆|姥姥|姥爷|阿公|阿嬷|阿婆|祖父|祖母|孙子|孙女|外孙|外孙女|重孙|邻居|朋友|同事|室友|工友|雇主|东家|老板|病人|患者|大爷|大妈|大娘|叔叔|叔|阿姨|舅舅|姨妈|姑姑|伯伯|老乡|亲戚|哥|姐|弟|妹|儿媳|女婿|公公|"
+              r"(?<![a-z])(grandma|grandpa|grandad|granddad|grandmother|grandfather|granny|gran|nana|nan|nanna|grandson|granddaughter|grandchild|grandkid|"
+              r"neighbou?r|next door|friend|colleague|roommate|flatmate|employer|boss|patient|uncle|aunt|aunty|auntie|cousin|brother|sister|"
+              r"\w+-in-law|bf|gf|boyfriend|girlfriend|nenek|kakek|lola|lolo|opa|oma|ah ?ma|ah ?gong|amah|popo|my madam|my sir)(?![a-z])"),
+    ("parent", r"我妈|我爸|俺妈|俺爸|俺娘|俺爹|咱妈|咱爸|妈妈|爸爸|老妈|老爸|母亲|父亲|老母亲|老父亲|爹|娘|婆婆|岳父|岳母|丈母娘|老丈人|家父|家母|老人家|父母|爸妈|老爷子|老汉儿|阿妈|姆妈|阿爸|老豆|^(?:爸|妈)(?!妈|爸)|"
+               r"(?<![a-z])(mum|mom|mummy|mommy|mother|mama|dad|daddy|father|papa|parents?|ma|pa)(?![a-z]|-in-law|'am|’am)"),
     ("spouse", r"老伴|老公|老婆|爱人|丈夫|妻子|媳妇|太太|先生|老头子|老头儿|老头|老太婆|老婆子|孩子他爸|孩子他妈|那口子|对象|"
-               r"\b(husband|wife|hubby|spouse|partner|missus|the mrs)\b"),
+               r"(?<![a-z])(husband|wife|hubby|spouse|partner|missus|the mrs)(?![a-z])"),
     ("child", r"孩子|儿子|女儿|闺女|宝宝|宝贝|娃|小孩|婴儿|新生儿|小朋友|崽|"
-              r"\b(son|daughter|kid|kids|child|children|baby|toddler|infant|newborn|little one|boy|girl)\b"),
+              r"(?<![a-z])(son|daughter|kid|kids|child|children|baby|toddler|infant|newborn|little one|boy|girl)(?![a-z]|-in-law)"
+              r"|(?<![a-z])my (?:1[0-7]|[1-9]|one|two|three|four|five|six|seven|eight|nine|ten|eleven)[ -]?(?:yr|year|month|week|day)s?[ -]old"
+              r"|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven)[ -](?:month|week|day)s?[ -]old"),
 )
 _COMPILED = tuple((kind, re.compile(pattern)) for kind, pattern in _PEOPLE)
 # A son or daughter introducing themselves writes about a parent ("我是3号楼张大爷的女儿").
@@ -31,6 +35,26 @@ _REQUESTING = frozenset(
 )  # fmt: skip
 
 
+# Someone who has died is not whom a request is for ("老伴走了 想找人说说话",
+# "since my husband died I cry every evening").
+_GONE_AFTER = re.compile(r"^.{0,3}?(走了|去世|过世|没了|没保住|不在了|过身)|^\W{0,2}(?:has |had )?(died|passed(?! out)|is gone|'s death|death)")
+_GONE_BEFORE = re.compile(r"(lost (my|our)|death of (my|our))\s*$")
+
+
+# Cancelling a late parent's visits or ending their contract is still about them.
+_FOR_THE_GONE = frozenset({"cancel_booking", "sign_family_doctor", "list_bookings", "reschedule_booking", "rate_service"})
+
+
+def _named(pattern: re.Pattern[str], normal: str, intent: str) -> int | None:
+    for match in pattern.finditer(normal):
+        if intent in _FOR_THE_GONE:
+            return match.start()
+        if _GONE_AFTER.search(normal[match.end() : match.end() + 20]) or _GONE_BEFORE.search(normal[max(0, match.start() - 16) : match.start()]):
+            continue
+        return match.start()
+    return None
+
+
 def beneficiary(text: str, intent: str) -> str | None:
     if intent not in _REQUESTING:
         return None
@@ -39,7 +63,7 @@ def beneficiary(text: str, intent: str) -> str | None:
         return "parent"
     best: tuple[int, str] | None = None
     for kind, pattern in _COMPILED:
-        match = pattern.search(normal)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), kind)
+        start = _named(pattern, normal, intent)
+        if start is not None and (best is None or start < best[0]):
+            best = (start, kind)
     return best[1] if best else "self"

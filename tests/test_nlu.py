@@ -395,6 +395,16 @@ def test_readings_are_read_and_other_numbers_are_not(text: str, reading: dict | 
         ("邻居大爷想约助浴", "book_service", "other"),
         ("我想约个全科", "book_service", "self"),
         ("你好", "greet", None),
+        # Mixed text, in-laws, a helper's words, a baby's age, and the dead: a late
+        # husband is not whom counselling is for, though his visits to cancel are his.
+        ("Dr王可以call我一下吗 about my dad的药", "contact_doctor", "parent"),
+        ("my father-in-law needs a bathing aide", "book_service", "other"),
+        ("Ma'am, Nenek needs her sugar test tomorrow", "book_service", "other"),
+        ("jabs for my 6-month-old on Tuesday", "book_service", "child"),
+        ("since my husband died I can't sleep, can I talk to a counsellor", "book_service", "self"),
+        ("老伴走了半年了 心里空落落的 想找人说说话", "book_service", "self"),
+        ("我老伴上个月走了 他的随访都取消吧", "cancel_booking", "spouse"),
+        ("my husband passed out and won't wake up", "emergency", "spouse"),
     ],
 )
 def test_whom_a_request_is_for(text: str, intent: str, who: str | None) -> None:
