@@ -19,8 +19,14 @@ _ASCII_WORD = re.compile(r"^[a-z0-9' +\-]+$")
 _REFERRAL = re.compile(r"转诊|专家号|看专家|referral|refer (me|him|her)|specialist")
 
 
-_REFILL = re.compile(r"续方|续药|续个方|快吃完|吃完了|没药了|药没了|送药|药[^，。,.!?]{0,6}送过来|拿药|开药|配药|refill|run(?:ning)? (?:out|low)|ran out")
+_REFILL = re.compile(r"续方|续药|续开|续个方|快吃完|快用完|吃完了|没药了|药没了|送药|药[^，。,.!?]{0,6}送过来|拿药|开药|配药|refill|run(?:ning)? (?:out|low)|ran out")
 _FOLLOWUP = re.compile(r"随访|岁访|随方|复诊|follow[- ]?up")
+# Words that only say someone is unwell or wants a doctor: a service named beside them
+# is what is asked for ("想约个针灸，颈椎不舒服", "中医门诊").
+_GENERAL_ONLY = frozenset(
+    {"不舒服", "门诊", "看病", "看看病", "瞧瞧", "瞧病", "问诊", "看医生", "咳嗽", "感冒", "头疼", "头晕", "发烧", "低烧", "嗓子疼", "拉肚子",
+     "cough", "fever", "cold", "feel unwell", "consultation"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,9 +45,17 @@ class Vocabulary:
 
     def service(self, text: str) -> str | None:
         normal = normalise(text)
-        found = [code for phrase, code in self.services if _contains(normal, phrase)]
-        if not found:
+        named = [(phrase, code) for phrase, code in self.services if _contains(normal, phrase)]
+        if not named:
             return None
+        if named[0][1] == "general_consult" and named[0][0] in _GENERAL_ONLY:
+            named.sort(key=lambda pair: pair[1] == "general_consult")
+        found = [code for _, code in named]
+        # A mother just home with her baby is seen by the maternal care team.
+        if "maternal_care" in found and found[0] in ("home_nursing", "general_consult"):
+            return "maternal_care"
+        if found[0] == "maternal_care" and "mental_health" in found:
+            return "mental_health"  # low after the birth: the counsellor is asked for
         # A referral names the specialty too ("转诊 内分泌 血糖"): the referral is asked for.
         if "specialist_referral" in found and _REFERRAL.search(normal):
             return "specialist_referral"

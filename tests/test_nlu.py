@@ -602,6 +602,12 @@ def test_a_few_words_settle_the_intent(text: str, said: str, intent: str) -> Non
         ("my blood pressure tablets are running low", "medication_refill"),
         ("高血压的随访该做了 能不能约下周四", "chronic_followup"),
         ("想约个量血压", "bp_check"),
+        # Feeling unwell beside a named service: the service; a new mother: maternal care.
+        ("颈椎不舒服 想约个推拿", "tcm_therapy"),
+        ("孩子有点感冒 明天的疫苗先不打了", "vaccination"),
+        ("我女儿刚生完孩子 想请护士上门看看", "maternal_care"),
+        ("生完孩子以后老想哭 想约心理咨询", "mental_health"),
+        ("帮我妈续开降压药", "medication_refill"),
     ],
 )
 def test_the_service_asked_for_wins_over_the_condition_named(text: str, service: str) -> None:
