@@ -132,6 +132,8 @@ def score(items: list[dict[str, Any]], parses: list[dict[str, Any]]) -> dict[str
         if "reading" in item and (item.get("reading") is not None or parse.get("reading") is not None):
             counts["reading_total"] += 1
             counts["reading_ok"] += _same_reading(item.get("reading"), parse.get("reading"))
+            # A number read as a reading where the resident reported none (an address, a weight).
+            counts["reading_false"] += item.get("reading") is None
         if item.get("beneficiary") is not None:
             counts["beneficiary_total"] += 1
             counts["beneficiary_ok"] += item["beneficiary"] == parse.get("beneficiary")
@@ -180,6 +182,7 @@ def score(items: list[dict[str, Any]], parses: list[dict[str, Any]]) -> dict[str
         "time_accuracy": _ratio(counts["when_ok"], counts["when_total"]),
         "date_accuracy": _ratio(counts["day_ok"], counts["when_total"]),
         "reading_accuracy": _ratio(counts["reading_ok"], counts["reading_total"]),
+        "false_readings": counts["reading_false"],
         "beneficiary_accuracy": _ratio(counts["beneficiary_ok"], counts["beneficiary_total"]),
         "emergencies": counts["emergencies"],
         "emergency_recall": _ratio(counts["strict_hits"], counts["emergencies"]),
@@ -213,7 +216,7 @@ def render(name: str, result: dict[str, Any], *, blind: bool) -> str:
         f"modality accuracy      {result['modality_accuracy']:.3f}",
         f"gender accuracy        {result['provider_gender_accuracy']:.3f}",
         f"time window / date     {result['time_accuracy']} / {result['date_accuracy']}",
-        f"reading accuracy       {result['reading_accuracy']}",
+        f"reading accuracy       {result['reading_accuracy']}  ({result['false_readings']} read where there was none)",
         f"beneficiary accuracy   {result['beneficiary_accuracy']}",
         f"emergency recall       {result['emergency_recall']} strict, {result['emergency_recall_safe']} with possible  (n={result['emergencies']})",
         f"hard false alarms      {result['hard_false_alarms']} ({result['hard_false_alarm_rate']})",

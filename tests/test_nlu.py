@@ -294,6 +294,8 @@ def test_the_development_sets_file_is_generated_from_them() -> None:
         ("any slots tomorrow for a blood test?", "routine", None),
         ("问一下：万一我爸半夜胸口疼，是先打120还是先找你们？", "routine", None),
         ("帮我妈约个慢病随访，让医生上门，她腿脚不行", "routine", None),
+        ("切菜时手指划了个小口子 想换个药", "routine", None),
+        ("心理咨询能约吗 我刚才在胳膊上割了几道口子", "emergency", "suicide"),
         ("had a bad reaction to penicillin as a kid (face swelled up), booking a flu jab", "routine", None),
         ("想请社区医生来我们单位讲讲心梗急救", "routine", None),
         ("I don't want to live like this anymore", "emergency", "suicide"),
