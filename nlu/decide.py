@@ -16,10 +16,12 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from actions.care_config import load_care_config
+from actions.readings import URGENT_LEVELS, classify
 from nlu.beneficiary import beneficiary
 from nlu.interface import Parse, TimeWindow
 from nlu.normalise import display_text, normalise
-from nlu.readings import parse_reading
+from nlu.readings import Reading, parse_reading
 from nlu.timeparse import resolve_when
 from nlu.triage import TriageResult, combine, triage
 from nlu.vocabulary import Vocabulary
@@ -48,6 +50,20 @@ _NAMES_DAY = re.compile(
     r"\d{1,2}(st|nd|rd|th))\b",
     re.I,
 )
+
+
+def _urgent_reading(reading: Reading) -> bool:
+    """A reading the centre's thresholds call very high or low: the same levels the
+    readings flow acts on with a same-day slot or a call-back."""
+    level = classify(
+        load_care_config().thresholds,
+        kind=reading.kind,
+        systolic=reading.systolic,
+        diastolic=reading.diastolic,
+        glucose=reading.value,
+        context=reading.context,
+    )
+    return level in URGENT_LEVELS
 
 
 def when_asked(text: str, intent: str, now: datetime) -> TimeWindow | None:
@@ -171,6 +187,9 @@ def decide(
         intent, confidence = signals.runner_up or "out_of_scope", 1.0 - confidence
 
     reading = parse_reading(text)
+    urgency = flag.urgency
+    if urgency == "routine" and reading is not None and _urgent_reading(reading):
+        urgency = "urgent"  # a very high or low home reading (data/care.yaml): same day
     if reading is not None and intent in READING_INTENTS:
         intent = "report_reading"
     normal = normalise(text)
@@ -206,7 +225,7 @@ def decide(
         modality=vocabulary.modality(text) if intent in SERVICE_INTENTS else None,
         provider_gender=vocabulary.gender(text) if intent in SERVICE_INTENTS else None,
         when=when,
-        urgency=flag.urgency,
+        urgency=urgency,
         red_flag=flag.category,
         reading=reading,
         beneficiary=person,

@@ -616,3 +616,24 @@ def test_the_service_asked_for_wins_over_the_condition_named(text: str, service:
     from nlu.vocabulary import load_vocabulary
 
     assert load_vocabulary().service(text) == service
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        # A reading the centre's thresholds (data/care.yaml) call very high or low is
+        # urgent, as the readings flow treats it; an ordinary one is routine.
+        ("高压190低压115 头不疼", "urgent"),
+        ("sugar 23.5, really thirsty", "urgent"),
+        ("血糖二点九 吃了块糖好点了", "urgent"),
+        ("血压135/85", "routine"),
+        ("空腹血糖6.1", "routine"),
+    ],
+)
+def test_a_very_high_or_low_reading_is_urgent(text: str, urgency: str) -> None:
+    from nlu.decide import Signals, decide
+    from nlu.vocabulary import load_vocabulary
+
+    parse = decide(text, NOW, Signals(intent="report_reading", confidence=0.9), load_vocabulary())
+    assert parse.reading is not None
+    assert parse.urgency == urgency
