@@ -295,6 +295,11 @@ def test_the_development_sets_file_is_generated_from_them() -> None:
         ("问一下：万一我爸半夜胸口疼，是先打120还是先找你们？", "routine", None),
         ("帮我妈约个慢病随访，让医生上门，她腿脚不行", "routine", None),
         ("切菜时手指划了个小口子 想换个药", "routine", None),
+        # Same-day signs, also when they began yesterday.
+        ("my mum fell yesterday and still can't bear weight on her left leg", "urgent", "fall_injury"),
+        ("老爷子胃疼得满床打滚", "urgent", "abdominal_pain"),
+        ("孩子上吐下泻一整天了 尿也少了", "urgent", "vomiting"),
+        ("the ulcer on his heel smells bad and there's green stuff on the dressing", "urgent", "wound"),
         ("心理咨询能约吗 我刚才在胳膊上割了几道口子", "emergency", "suicide"),
         ("had a bad reaction to penicillin as a kid (face swelled up), booking a flu jab", "routine", None),
         ("想请社区医生来我们单位讲讲心梗急救", "routine", None),
