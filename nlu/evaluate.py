@@ -3,7 +3,7 @@
 The sets live in nlu/eval/; the blind sets and the team's set never enter training
 (a test checks):
 - team: written by the team beside the training data; a regression check only;
-- dev_a, dev_b, dev_e, dev_g, dev_i, dev_j, dev_k, dev_l, dev_m, dev_n, dev_o, dev_p, dev_q: written blind (by writers who saw
+- dev_a, dev_b, dev_e, dev_g, dev_i, dev_j, dev_k, dev_l, dev_m, dev_n, dev_o, dev_p, dev_q, dev_t: written blind (by writers who saw
   only the product contract), then used for error analysis, so they are development
   sets now, and training data too (nlu/rasa/data/nlu_development_sets.yml): their
   scores are training scores. E, G, I, J, K, L, M, N, O, P and Q were scored once as blind sets first;
@@ -45,6 +45,7 @@ SETS = {
     "dev_o": EVAL_DIR / "dev_o.jsonl",
     "dev_p": EVAL_DIR / "dev_p.jsonl",
     "dev_q": EVAL_DIR / "dev_q.jsonl",
+    "dev_t": EVAL_DIR / "dev_t.jsonl",
     "blind_c": EVAL_DIR / "blind_c.jsonl",
     "blind_d": EVAL_DIR / "blind_d.jsonl",
     "blind_f": EVAL_DIR / "blind_f.jsonl",

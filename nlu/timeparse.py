@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
+from nlu.calendar_days import before_day, month_part, name_days
 from nlu.interface import TimeWindow
 from nlu.normalise import display_text
 
@@ -38,7 +39,8 @@ _DIALECT = (
     ("这礼拜", "这周"), ("这个礼拜", "这周"), ("这个星期", "这周"), ("本周", "这周"),
     ("吃完晚饭", "晚上"), ("晚饭以后", "晚上"), ("晚饭后", "晚上"), ("午饭以后", "下午"), ("午饭后", "下午"),
     ("早饭后", "上午"), ("听日", "明天"), ("下昼", "下午"), ("上昼", "上午"), ("朝早", "上午"), ("明朝", "明天"),
-    ("下无", "下午"), ("名天", "明天"),
+    ("下无", "下午"), ("名天", "明天"), ("前半晌", "上午"), ("后半晌", "下午"), ("擦黑儿", "晚上"), ("擦黑", "晚上"),
+    ("下晡", "下午"), ("明仔载", "明天"), ("明仔", "明天"),
 )  # fmt: skip
 _ZH_HOUR = "[0-9一二三四五六七八九十两]{1,3}"
 _EN_HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
@@ -47,6 +49,36 @@ _EN_NUMBER = {w: i for i, w in enumerate(_EN_HOUR_WORDS, 1)}
 _MINUTES = {"quarter": 15, "ten": 10, "twenty": 20, "five": 5, "twenty-five": 25}
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")  # fmt: skip
+
+
+def _hour_number(word: str) -> int:
+    return int(word) if word.isdigit() else _EN_NUMBER[word.lower()]
+
+
+def _hour_words(match: re.Match[str]) -> str:
+    minutes = match.group(2).lower().replace("-", " ")
+    value = {"fifteen": 15, "thirty": 30, "forty five": 45, "forty": 40, "twenty": 20, "ten": 10, "fifty": 50}.get(minutes, 0)
+    return f"{_hour_number(match.group(1))}:{value:02d}"
+
+
+def _zh_number(word: str) -> int | None:
+    if word.isdigit():
+        return int(word)
+    try:
+        from cn2an import cn2an
+
+        return int(cn2an(word.replace("两", "二"), "smart"))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _minutes_to(match: re.Match[str]) -> str:
+    hour_word, quarter, minute_word, minute_word2, hour_word2 = match.groups()
+    hour = _zh_number(hour_word or hour_word2)
+    minutes = 15 if quarter == "一刻" else _zh_number(minute_word or minute_word2 or "")
+    if hour is None or minutes is None or not 1 <= hour <= 24 or not 0 < minutes < 60:
+        return match.group(0)
+    return f"{hour - 1}点{60 - minutes}分"
 
 
 def _to_past(match: re.Match[str]) -> str:
@@ -70,7 +102,7 @@ _ADDRESS_BEFORE = re.compile(r"(路|街|巷|弄|胡同|门牌|村|里|院|住)[^
 # Spoken and written forms the recogniser misses, rewritten into ones it reads.
 _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # A word said twice as people hesitate ("礼拜三 礼拜三 下午", "礼拜二 礼拜二上午")
-    (re.compile(r"([\u4e00-\u9fff]{2,4})(?:\s+\1)+"), r"\1"),
+    (re.compile(r"([\u4e00-\u9fff]{2,4})(?:\s+\1)+(?![半分一刻0-9])"), r"\1"),
     # "8到9点" -> "8点到9点"
     (re.compile(rf"(?<![0-9])({_ZH_HOUR})\s*(?:到|至|-|~|－)\s*({_ZH_HOUR})点"), r"\1点到\2点"),
     # "12号" (the 12th) -> "12日"; not a building, a bed or a room
@@ -92,15 +124,30 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "下个月初3号" is the 3rd of next month; "上五" a recogniser's 上午
     (re.compile(r"(下个?月)初\s*(?=[0-9一二三四五六七八九十]{1,2}[号日])"), r"\1"),
     (re.compile(r"上五(?![楼层点个])"), "上午"),
-    (re.compile(r"(?<=[天朝日一二三四五六])([上下])半天"), r"\1午"),
-    # "明天一早" is the morning; "3 点" is "3点"
-    (re.compile(r"(?<=天)\s*一(?:大)?早"), "上午"),
+    (re.compile(r"([天朝日一二三四五六]\s*)([上下])半天"), r"\1\2午"),
+    (re.compile(r"下五(?![楼层点个])"), "下午"),
+    (re.compile(r"(?<![礼0-9一二三四五六七八九十])拜([一二三四五六日天])"), r"周\1"),
+    # "明天一早", "下周一一早" are the morning; "3 点" is "3点"
+    (re.compile(r"(?<=[天一二三四五六日])\s*一(?:大)?早"), "上午"),
     (re.compile(r"(?<=[0-9])\s+(?=点)"), ""),
     # "a quarter to nine", "ten to four", "quarter past 3"
     (re.compile(rf"\b(?:a )?(quarter|ten|twenty|five|twenty-five) (to|past) ({_EN_HOURS})\b", re.I), _to_past),
     # "Wed 10.30", "at 9.15": a time, not a decimal
-    (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|today|tonight|at|by|around) (\d{1,2})\.([0-5]\d)\b", re.I),
+    (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tmrw?|tmw|today|tonight|at|by|around) (\d{1,2})\.([0-5]\d)\b", re.I),
      r"\1 \2:\3"),
+    # "half past ten", British "half 9", "four forty-five", "two thirty"
+    (re.compile(rf"\bhalf past ({_EN_HOURS})\b", re.I), lambda m: f"{_hour_number(m.group(1))}:30"),
+    (re.compile(rf"\b(at|between|from|by|and|or|to|till|until|around|about) half ({_EN_HOURS})\b(?! (?:an?|past|hour|hours|of)\b)", re.I),
+     lambda m: f"{m.group(1)} {_hour_number(m.group(2))}:30"),
+    (re.compile(rf"\b({'|'.join(_EN_HOUR_WORDS)})[ -](fifteen|thirty|forty[- ]five|forty|twenty|ten|fifty|o'?clock)\b", re.I), _hour_words),
+    (re.compile(r"\b12 ?noon\b", re.I), "12:00"),
+    (re.compile(r"\bmidday\b", re.I), "noon"),
+    (re.compile(r"\bnxt\b", re.I), "next"),
+    (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow) (am|pm)\b", re.I),
+     lambda m: f"{m.group(1)} {'morning' if m.group(2).lower() == 'am' else 'afternoon'}"),
+    (re.compile(r"\bwks?\b", re.I), "week"),
+    # "八点差一刻", "差五分十点": minutes before the hour
+    (re.compile(rf"({_ZH_HOUR})点差(一刻|({_ZH_HOUR})分)|差({_ZH_HOUR})分({_ZH_HOUR})点"), _minutes_to),
     # "1/15", "on 2/16": month and day
     (re.compile(r"(?<![\d/.:])(\d{1,2})/(\d{1,2})(?![\d/.:]|\s*(?:tabs?|tablets?|pills?|片|粒|cups?|doses?|of)\b)"), _month_day),
     (re.compile(r"\b(?:wendesday|wednesdy|wedensday|wensday|wednsday)\b", re.I), "wednesday"),
@@ -125,6 +172,9 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "Monday morning next week" is the Monday of next week (said plainly, not "next Monday")
     (re.compile(r"\b(?:on )?((?:mon|tues|wednes|thurs|fri|satur|sun)day(?: (?:morning|afternoon|evening))?) next week\b", re.I), r"next week \1"),
     (re.compile(r"\bsame[- ]day(?= (?:[a-z]+ )?(?:appt|appointment|slot|visit|consult|booking)s?\b)", re.I), "today"),
+    # "下个礼拜 礼拜二", "next week, Tuesday": the Tuesday of next week
+    (re.compile(r"下个?周\s*[,，]?\s*周(?=[一二三四五六日天])"), "下周"),
+    (re.compile(r"\bnext week,? (?:on )?(?=(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)(?!\w+ or )", re.I), "next week "),
     # "查一下下周三" is "查一下" then "下周三", not the week after next
     (re.compile(r"一下(?=下个?(?:周|星期|礼拜))"), "一下 "),
     (re.compile(r"\bevenings\b", re.I), "evening"),
@@ -183,38 +233,123 @@ def _service_hour(hour: int, marker: str | None) -> int:
 
 
 def _clock_range(text: str) -> tuple[time, time, tuple[int, int]] | None:
-    """An explicit range of hours ("between 2 and 4", "8点到9点"), or None."""
-    match = _EN_BETWEEN.search(text)
-    if match:
-        h1, m1, p1, h2, m2, p2 = match.groups()
-        if int(h1) > 23 or int(h2) > 23 or int(m1 or 0) > 59 or int(m2 or 0) > 59:
-            return None
-        first = _service_hour(int(h1), p1 or (p2 if int(h1) <= int(h2) or not p2 else None))
-        second = _service_hour(int(h2), p2)
-        if second <= first:
-            return None
-        return time(first, int(m1 or 0)), time(second, int(m2 or 0)), match.span()
-    match = _ZH_CLOCK_RANGE.search(text)
-    if match:
-        try:
-            from cn2an import cn2an
-
-            h1, h2 = (int(cn2an(x, "smart")) if not x.isdigit() else int(x) for x in (match.group(2), match.group(3)))
-        except (ValueError, TypeError):
-            return None
-        if h1 > 23 or h2 > 23:
-            return None
-        part = match.group(1) or ""
-        pm = part in ("下午", "晚上")
-        first = h1 + 12 if pm and h1 < 12 else (h1 if part else _service_hour(h1, None))
-        second = h2 + 12 if pm and h2 < 12 else (h2 if part else _service_hour(h2, None))
-        if second <= first:
-            return None
-        return time(first), time(second), match.span()
+    """An explicit span of the clock, or None: a range ("between 2 and 4", "8点到9点半",
+    "5 to 6pm"), a choice ("九点或者十点", "1 or 2 pm": from the first to half an hour
+    after the second), or an open end ("after 3", "四点半以后": to the end of that part of
+    the day; "before 9", "五点前": from its start)."""
+    for finder in (_english_range, _chinese_range, _open_clock):
+        found = finder(text)
+        if found is not None:
+            lo, hi, span = found
+            if lo < hi:
+                return lo, hi, span
     return None
 
 
-_ZH_CLOCK_RANGE = re.compile(rf"(上午|下午|晚上|中午)?({_ZH_HOUR})点(?:钟)?\s*(?:到|至|-|~|－)\s*({_ZH_HOUR})点(?:钟)?(?:之间)?")
+def _english_range(text: str) -> tuple[time, time, tuple[int, int]] | None:
+    match = _EN_BETWEEN.search(text) or _EN_TO.search(text)
+    choice = False
+    if match is None:
+        match, choice = _EN_OR.search(text), True
+    if match is None:
+        return None
+    h1, m1, p1, h2, m2, p2 = match.groups()
+    if int(h1) > 23 or int(h2) > 23 or int(m1 or 0) > 59 or int(m2 or 0) > 59:
+        return None
+    first = _service_hour(int(h1), p1 or (p2 if int(h1) <= int(h2) or not p2 else None))
+    second = _service_hour(int(h2), p2)
+    lo, hi = time(first, int(m1 or 0)), time(second, int(m2 or 0))
+    return lo, (_plus_half_hour(hi) if choice else hi), match.span()
+
+
+def _chinese_range(text: str) -> tuple[time, time, tuple[int, int]] | None:
+    match = _ZH_CLOCK_RANGE.search(text)
+    if match is None:
+        return None
+    part, h1, half1, m1, bridge, h2, half2, m2 = match.groups()
+    n1, n2 = _zh_number(h1), _zh_number(h2)
+    if n1 is None or n2 is None or n1 > 23 or n2 > 23:
+        return None
+    choice = bridge not in ("到", "至", "-", "~", "－")
+    lo = _zh_clock(n1, _minutes(half1, m1), part or "")
+    hi = _zh_clock(n2, _minutes(half2, m2), part or "", after=lo)
+    if lo is None or hi is None:
+        return None
+    return lo, (_plus_half_hour(hi) if choice else hi), match.span()
+
+
+def _open_clock(text: str) -> tuple[time, time, tuple[int, int]] | None:
+    match = _ZH_OPEN.search(text)
+    if match:
+        part, hour, half, minute, side = match.groups()
+        number = _zh_number(hour)
+        moment = _zh_clock(number, _minutes(half, minute), part or "") if number is not None and number <= 23 else None
+        after = side in ("以后", "之后", "后")
+    else:
+        match = _EN_OPEN.search(text)
+        if match is None:
+            return None
+        side, hour, minute, marker = match.groups()
+        if int(hour) > 23 or int(minute or 0) > 59:
+            return None
+        moment = time(_service_hour(int(hour), marker), int(minute or 0))
+        after = side.lower().endswith("after")
+    if moment is None:
+        return None
+    # The part of the day the moment falls in bounds the open side.
+    parts = _OPEN_PARTS if after else _CLOSE_PARTS
+    bounds = [(lo, hi) for lo, hi in parts if (lo <= moment < hi if after else lo < moment <= hi)]
+    if not bounds:
+        return None
+    lo, hi = bounds[0]
+    return (moment, hi, match.span()) if after else (lo, moment, match.span())
+
+
+# Parts of the day an open "after 3" / "before 9" runs to or from.
+_OPEN_PARTS = ((time(8), time(12)), (time(12), time(18)), (time(18), time(21)))
+_CLOSE_PARTS = ((time(8), time(12)), (time(12), time(13)), (time(13), time(18)), (time(18), time(21)))
+
+
+def _minutes(half: str | None, minute: str | None) -> int:
+    if half:
+        return 30
+    number = _zh_number(minute) if minute else 0
+    return number if number is not None and 0 <= number < 60 else 0
+
+
+def _zh_clock(hour: int, minute: int, part: str, after: time | None = None) -> time | None:
+    """A Chinese clock hour in service hours: 下午/晚上 and 1–6 are after noon, 中午 1–3
+    too; the second hour of a range is after the first ("九点到十一点", "十一点到一点")."""
+    if part in ("下午", "晚上", "今晚", "晚") and hour < 12 or part == "中午" and hour <= 3:
+        hour += 12
+    elif not part and after is None:
+        hour = _service_hour(hour, None)
+    if after is not None and hour < 12 and time(hour, minute) <= after:
+        hour += 12
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def _plus_half_hour(moment: time) -> time:
+    shifted = datetime.combine(date(2000, 1, 1), moment) + EXACT
+    return shifted.time() if shifted.day == 1 else time(23, 59)
+
+
+_ZH_CLOCK_RANGE = re.compile(
+    rf"(上午|下午|晚上|今晚|晚|中午|早上)?\s*({_ZH_HOUR})点(?:(半)|({_ZH_HOUR})分?)?(?:钟)?(?:\s*(到|至|-|~|－|或者|或是|或|还是|、)\s*|\s+)"
+    rf"({_ZH_HOUR})点(?:(半)|({_ZH_HOUR})分?)?(?:钟)?(?:之间)?"
+)
+_ZH_OPEN = re.compile(rf"(上午|下午|晚上|今晚|晚|中午|早上)?\s*({_ZH_HOUR})点(?:(半)|({_ZH_HOUR})分?)?(?:钟)?\s*(以后|之后|以前|之前|后|前)(?!天)")
+_EN_TO = re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm)?\s*(?:to|-|till|until)\s*(\d{1,2})(?::(\d\d))?\s*(am|pm)\b", re.I)
+_EN_OR = re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm)?\s*or\s*(\d{1,2})(?::(\d\d))?\s*(am|pm)\b", re.I)
+_EN_OPEN = re.compile(
+    r"\b((?:any ?time )?after|before)\s+(\d{1,2})(?::(\d\d))?\s*(am|pm)?"
+    r"(?![\d:]|\s*(?:days?|weeks?|months?|years?|hours?|mins?|minutes|units|pills|tablets|mg|kg|%))",
+    re.I,
+)
+
+
 _NEXT_NEXT_WEEK = re.compile(r"下下(?:个)?周([一二三四五六日天])?|\b(?:the )?week after next\b", re.I)
 
 
@@ -239,15 +374,15 @@ def _next_next_week(text: str, now: datetime) -> TimeWindow | None:
 # "Thursday or Friday", "between the 10th and the 12th"): every day from the first to the
 # last. The second day takes the first's week ("下周一到周三" is Wednesday of next week).
 _ZH_SPAN = re.compile(
-    r"(?:(?P<week>下个?|这个?|本)?(?:周|星期)(?P<weekday>[一二三四五六日天])|(?P<rel>今天|明天|后天|大后天)|(?P<date>[0-9一二三四五六七八九十]{1,3})[号日])"
-    r"(?:\s*(?P<bridge>到|至|或者|或是|或|还是|、|-|~|－)\s*"
-    r"(?:(?P<week2>下个?|这个?)?(?:周|星期)(?P<weekday2>[一二三四五六日天])|(?P<rel2>明天|后天|大后天)|(?P<date2>[0-9一二三四五六七八九十]{1,3})[号日])"
+    r"(?:(?P<week>下个?|这个?|本)?(?:周|星期)(?P<weekday>[一二三四五六日天])|(?P<rel>今天|明天|后天|大后天)|(?:(?P<month>\d{1,2})月)?(?P<date>[0-9一二三四五六七八九十]{1,3})[号日])"
+    r"(?:\s*(?P<bridge>到|至|或者|或是|或|还是|、|-|~|－|(?=周|星期))\s*"
+    r"(?:(?P<week2>下个?|这个?)?(?:周|星期)(?P<weekday2>[一二三四五六日天])|(?P<rel2>明天|后天|大后天)|(?:(?P<month2>\d{1,2})月)?(?P<date2>[0-9一二三四五六七八九十]{1,3})[号日])"
     # "礼拜二三都行": the second weekday's number alone
-    r"|(?P<bare>[二三四五六日天])(?![0-9一二三四五六七八九十点号日]))"
+    r"|(?P<bare>[二三四五六日天]{1,2})(?![0-9一二三四五六七八九十点号日]))"
 )
 _EN_DAY = r"(?:(?:next|this) )?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _EN_SPAN = re.compile(
-    rf"\b(?:(?:on|between|from) )?(?P<first>{_EN_DAY})\s*(?:or|to|through|thru|till|until|-|and)\s*(?P<second>{_EN_DAY})\b"
+    rf"\b(?P<nw>next week,? )?(?:(?:on|between|from) )?(?P<first>{_EN_DAY})\s*(?:or|to|through|thru|till|until|-|and)\s*(?P<second>{_EN_DAY})\b(?P<nw2>,? next week)?"
     r"|\b(?:between|from) (?:on )?(?P<the>the )?(?P<d1>\d{1,2})(?P<s1>st|nd|rd|th)? (?:and|to|-|till|until) (?:on )?(?:the )?(?P<d2>\d{1,2})(?P<s2>st|nd|rd|th)?(?P<month> of [a-z]+)?\b",
     re.I,
 )
@@ -258,19 +393,44 @@ def _ordinal(day: int) -> str:
     return f"{day}{suffix}"
 
 
+# A day said outright wins over "before" a day or a part of a month ("过年前 … 2月4号上门").
+_SAID_DAY = re.compile(
+    r"今天|明天|后天|大后天|(?:周|星期)[一二三四五六日天]|[0-9一二三四五六七八九十]{1,2}\s*[号日]"
+    r"|\b(?:today|tonight|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?:st|nd|rd|th))\b",
+    re.I,
+)
+
+
+def _calendar_window(text: str, now: datetime) -> TimeWindow | None:
+    for finder in (before_day, month_part):
+        found = finder(text, now)
+        if found is not None:
+            window, (a, b) = found
+            return None if _SAID_DAY.search(text[:a] + " " + text[b:]) else window
+    return None
+
+
 def _whole_day(window: TimeWindow | None) -> bool:
     return window is not None and window.end - window.start == timedelta(days=1) and window.start.time() == time(0)
 
 
 def _day_span(text: str, now: datetime) -> TimeWindow | None:
     pair = _span_pair(text)
-    if pair is None or _PART_WORD.search(text) or _clock_range(text):
+    if pair is None or _clock_range(text):
+        return None
+    parts = {_part_code(m.group(0)) for m in _PART_WORD.finditer(text)}
+    if len(parts) > 1:
         return None
     first, second = (_resolve_window(part, now) for part in pair)
     if first is None or second is None or not (_whole_day(first) and _whole_day(second)):
         return None
     if not first.start < second.start <= first.start + timedelta(days=10):
         return None
+    if parts:
+        # "周六或者周日上午", "Monday or Tuesday morning": that part of each day
+        lo, hi = PART_OF_DAY[parts.pop()]
+        tz = now.tzinfo
+        return TimeWindow(datetime.combine(first.start.date(), lo, tz), datetime.combine(second.start.date(), hi, tz), first.ambiguous)
     return TimeWindow(first.start, second.end, first.ambiguous)
 
 
@@ -278,19 +438,22 @@ def _span_pair(text: str) -> tuple[str, str] | None:
     if "明后天" in text:
         return "明天", "后天"
     for joined in _ZH_SPAN.finditer(text):
-        if text[max(0, joined.start() - 1) : joined.start()] == "每":
+        if "每" in text[max(0, joined.start() - 2) : joined.start()]:
             continue  # "每周二四": every week, not a span
         day = joined.groupdict()
         if day["weekday"] and (day["weekday2"] or day["bare"]):
             week = day["week"] or ""
-            return f"{week}周{day['weekday']}", f"{day['week2'] or week}周{day['weekday2'] or day['bare']}"
+            return f"{week}周{day['weekday']}", f"{day['week2'] or week}周{day['weekday2'] or day['bare'][-1]}"
         if day["rel"] and day["rel2"]:
             return day["rel"], day["rel2"]
         if day["date"] and day["date2"]:
-            return f"{day['date']}日", f"{day['date2']}日"
+            month = f"{day['month']}月" if day["month"] else ""
+            return f"{month}{day['date']}日", f"{(day['month2'] + '月') if day['month2'] else month}{day['date2']}日"
     match = _EN_SPAN.search(text)
     if match and match.group("first"):
         first, second = match.group("first"), match.group("second")
+        if (match.group("nw") or match.group("nw2")) and not re.match(r"(next|this) ", first, re.I):
+            first = "next " + first
         prefix = re.match(r"(next|this) ", first, re.I)
         if prefix and not re.match(r"(next|this) ", second, re.I):
             second = prefix.group(0) + second
@@ -467,7 +630,8 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
     if not text or now.tzinfo is None:
         return None
     normalised = _mask(_normalise(_SALUTATION.sub(" ", display_text(text[:2000]))))
-    weeks = _next_next_week(normalised, now) or _day_span(normalised, now)
+    normalised = name_days(normalised, now)
+    weeks = _next_next_week(normalised, now) or _calendar_window(normalised, now) or _day_span(normalised, now)
     if weeks is not None:
         return weeks
     common = common_expression(normalised, now)

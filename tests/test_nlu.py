@@ -152,6 +152,20 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("the week after next", "2026-12-07T00:00", "2026-12-14T00:00", False),
         ("下午 3 点可以", "2026-11-23T15:00", "2026-11-23T15:30", False),
         ("明儿一早能去中心看不", "2026-11-24T08:00", "2026-11-24T12:00", False),
+        # Open ends, choices and ranges of the clock; a part of the day over two days.
+        ("今天下午四点半以后", "2026-11-23T16:30", "2026-11-23T18:00", False),
+        ("any slots before 9 tomorrow", "2026-11-24T08:00", "2026-11-24T09:00", False),
+        ("明天九点或者十点都行", "2026-11-24T09:00", "2026-11-24T10:30", False),
+        ("下午三点到四点半", "2026-11-23T15:00", "2026-11-23T16:30", False),
+        ("明天八点差一刻", "2026-11-24T07:45", "2026-11-24T08:15", False),
+        ("between half 9 and 11 tomorrow", "2026-11-24T09:30", "2026-11-24T11:00", False),
+        ("周六或者周日上午都行", "2026-11-28T08:00", "2026-11-29T12:00", False),
+        # Parts of a month, holidays, and "before" a day.
+        ("下个月初 帮我约个孕检", "2026-12-01T00:00", "2026-12-08T00:00", False),
+        ("月底之前给我爸送一次药", "2026-11-23T09:00", "2026-12-01T00:00", False),
+        ("圣诞节那天上午想打疫苗", "2026-12-25T08:00", "2026-12-25T12:00", False),
+        ("除夕上午能来换个药吗", "2027-02-05T08:00", "2027-02-05T12:00", False),
+        ("need to see a doctor before Friday", "2026-11-23T09:00", "2026-11-27T00:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
@@ -190,6 +204,8 @@ def test_what_happened_or_how_to_dose_is_not_when_to_come() -> None:
         "can a nurse do his dressing at home? he's on the 6th floor",
         "每周二四都行 约康复",
         "I take 1/2 tablet of amlodipine, can I get a refill",
+        "I need a flu shot before I fly home for Christmas",
+        "孩子初三了压力大 想约心理咨询",
     ):
         assert resolve_when(text, NOW) is None, text
 

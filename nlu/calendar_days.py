@@ -1,0 +1,214 @@
+"""Days the calendar names rather than counts: holidays (元旦, 除夕, 初三, 元宵节,
+Christmas), parts of a month (下个月初, 月底, "early January", "the first week of April")
+and "before" a day (元旦前, 月底之前, "before Friday", "before the weekend").
+
+Holidays are rewritten into plain dates for the time parser, so a part of the day or a
+span said with them still applies ("除夕上午", "初三或者初四"). Days of the first lunar
+month are counted from the Spring Festival, whose dates are listed here (the first
+lunar month has 29 or 30 days, so 初一 to 正月十五 are exact)."""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from nlu.interface import TimeWindow
+
+# 春节 (the first day of the first lunar month) by year.
+SPRING_FESTIVAL = {
+    2025: date(2025, 1, 29), 2026: date(2026, 2, 17), 2027: date(2027, 2, 6), 2028: date(2028, 1, 26),
+    2029: date(2029, 2, 13), 2030: date(2030, 2, 3), 2031: date(2031, 1, 23), 2032: date(2032, 2, 11),
+    2033: date(2033, 1, 31), 2034: date(2034, 2, 19), 2035: date(2035, 2, 8), 2036: date(2036, 1, 28),
+    2037: date(2037, 2, 15), 2038: date(2038, 2, 4), 2039: date(2039, 1, 24), 2040: date(2040, 2, 12),
+}  # fmt: skip
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")  # fmt: skip
+_CN = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+# Holidays on a fixed day of the year: (month, day).
+_SOLAR = (
+    (re.compile(r"\bchristmas eve\b|平安夜", re.I), (12, 24)),
+    (re.compile(r"\bchristmas(?: day)?\b|圣诞节?", re.I), (12, 25)),
+    (re.compile(r"\b(?<!chinese )(?<!lunar )new year'?s eve\b|跨年(?:那天|夜)?", re.I), (12, 31)),
+    (re.compile(r"\b(?<!chinese )(?<!lunar )new year'?s day\b|元旦(?:节)?", re.I), (1, 1)),
+    (re.compile(r"三八(?:节|妇女节)|妇女节"), (3, 8)),
+    (re.compile(r"劳动节"), (5, 1)),
+    (re.compile(r"国庆节?"), (10, 1)),
+)
+# Days of the first lunar month, as days after the Spring Festival.
+_LUNAR = (
+    (re.compile(r"\b(?:chinese|lunar) new year'?s eve\b|\bcny eve\b|除夕|大年三十|年三十", re.I), -1),
+    (re.compile(r"\b(?:the )?lantern festival\b|元宵节?|正月十五"), 14),
+    (re.compile(r"\b(?:chinese|lunar) new year(?:'?s day)?\b|\bcny\b|\bspring festival\b|春节|大年初一", re.I), 0),
+)
+_LUNAR_DAY = re.compile(r"(?:(?:正月|大年)|(?<![月0-9一二三四五六七八九十]))初([一二三四五六七八九十])(?![的学年班生中级了])")
+# A holiday someone goes home for is not when to come ("home for Christmas", "回老家过年").
+_FOR_THE_HOLIDAY = re.compile(r"(?:\bfor(?: the)?|过|回家过|回老家过)\s*$", re.I)
+# "年前", "春节前": before the Spring Festival; not "一年前", "几年前" (years ago).
+_BEFORE_NEW_YEAR = re.compile(r"(?<![0-9一二三四五六七八九十几多两半去前今明后])(?:过)?年前(?!天)")
+
+
+def _next(candidates: list[date], today: date) -> date | None:
+    ahead = [d for d in candidates if d >= today]
+    return min(ahead) if ahead else None
+
+
+def _spring_festival_day(offset: int, today: date) -> date | None:
+    return _next([sf + timedelta(days=offset) for sf in SPRING_FESTIVAL.values()], today)
+
+
+def _solar_day(month: int, day: int, today: date) -> date:
+    this_year = date(today.year, month, day)
+    return this_year if this_year >= today else date(today.year + 1, month, day)
+
+
+def _say(day: date, chinese: bool) -> str:
+    return f"{day.month}月{day.day}日" if chinese else f"{_MONTHS[day.month - 1].capitalize()} {day.day}"
+
+
+def name_days(text: str, now: datetime) -> str:
+    """`text` with its holidays written as the dates they fall on next."""
+    today = now.date()
+    chinese = bool(_CJK.search(text))
+    text = _BEFORE_NEW_YEAR.sub(lambda m: "春节前", text)
+    def dated(day: date) -> Callable[[re.Match[str]], str]:
+        def replace(match: re.Match[str]) -> str:
+            return match.group(0) if _FOR_THE_HOLIDAY.search(match.string[: match.start()]) else _say(day, chinese)
+
+        return replace
+
+    for pattern, offset in _LUNAR:
+        day = _spring_festival_day(offset, today)
+        if day is not None:
+            text = pattern.sub(dated(day), text)
+    for pattern, (month, mday) in _SOLAR:
+        text = pattern.sub(dated(_solar_day(month, mday, today)), text)
+
+    def lunar(match: re.Match[str]) -> str:
+        day = _spring_festival_day(_CN[match.group(1)] - 1, today)
+        return _say(day, chinese) if day is not None else match.group(0)
+
+    return _LUNAR_DAY.sub(lunar, text)
+
+
+# Parts of a month.
+_ZH_MONTH_PART = re.compile(
+    r"(下个?月|这个?月|本月|(?<![0-9一二三四五六七八九十])([0-9一二三四五六七八九十]{1,2})月份?)?\s*"
+    r"(月初|月底|月末|初|底|末|上旬|中旬|下旬)(?!\s*[0-9一二三四五六七八九十]{1,3}\s*[号日])"
+)
+_EN_MONTH_PART = re.compile(
+    r"\b(early|late|mid-?|the middle of|middle of|(?:the )?end of|(?:the )?beginning of|(?:the )?start of|"
+    r"(?:the )?first week of|(?:the )?last week of)\s*(next month|this month|the month|" + "|".join(_MONTHS) + r")\b"
+    r"|\b(next month|this month)\s+(early|end)\b",
+    re.I,
+)
+_EARLY, _MIDDLE, _LATE, _FIRST_TEN, _LAST_TEN = "early", "middle", "late", "first ten", "last ten"
+
+
+def _month(word: str | None, number: str | None, today: date) -> tuple[int, int]:
+    """(year, month) a month word names: next month, this month, or the next such month."""
+    word = (word or "").lower()
+    if word.startswith(("下", "next")):
+        return (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    month = None
+    if number:
+        month = int(number) if number.isdigit() else (_CN.get(number) or (10 + _CN.get(number[-1], 0) if number.startswith("十") else None))
+    elif word in _MONTHS:
+        month = _MONTHS.index(word) + 1
+    if month is None or not 1 <= month <= 12:
+        return today.year, today.month
+    return (today.year, month) if month >= today.month else (today.year + 1, month)
+
+
+def _part_window(year: int, month: int, part: str, tz: object) -> TimeWindow:
+    last = monthrange(year, month)[1]
+    first, end = {
+        _EARLY: (1, 8), _FIRST_TEN: (1, 11), _MIDDLE: (11, 21), _LAST_TEN: (21, last + 1), _LATE: (last - 6, last + 1),
+    }[part]
+    start = datetime.combine(date(year, month, first), time(0), tz)  # type: ignore[arg-type]
+    stop = datetime.combine(date(year, month, 1) + timedelta(days=end - 1), time(0), tz)  # type: ignore[arg-type]
+    return TimeWindow(start, stop)
+
+
+_ZH_PART = {"月初": _EARLY, "初": _EARLY, "上旬": _FIRST_TEN, "中旬": _MIDDLE, "下旬": _LAST_TEN, "月底": _LATE, "底": _LATE,
+            "月末": _LATE, "末": _LATE}  # fmt: skip
+
+
+def month_part(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] | None:
+    """下个月初, 月底, 三月中旬, "early January", "the end of next month"."""
+    today = now.date()
+    match = _ZH_MONTH_PART.search(text)
+    if match and re.search(r"[0-9一二三四五六七八九十]{1,3}\s*[号日]", text[match.end() : match.end() + 8]):
+        match = None  # "月底那天 31号": the day is said
+    if match and (match.group(1) or match.group(3).startswith("月") or match.group(3) in ("上旬", "中旬", "下旬")):
+        word, number, part = match.group(1), match.group(2), _ZH_PART[match.group(3)]
+        if word is None and part == _EARLY and today.day > 10:
+            word = "下"  # 月初 said late in a month is next month's
+        year, month = _month(word if not number else None, number, today)
+        return _part_window(year, month, part, now.tzinfo), match.span()
+    match = _EN_MONTH_PART.search(text)
+    if match:
+        said = (match.group(1) or match.group(4) or "").lower().strip()
+        which = (match.group(2) or match.group(3) or "").lower()
+        part = _LATE if any(w in said for w in ("late", "end", "last")) else _MIDDLE if "mid" in said else _EARLY
+        year, month = _month(which if which not in ("this month", "the month") else None, None, today)
+        return _part_window(year, month, part, now.tzinfo), match.span()
+    return None
+
+
+# "Before" a day: from now until that day begins.
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ZH_BEFORE = re.compile(
+    r"(?:(\d{1,2})月(\d{1,2})日|(?:(这|本|下)个?)?(?:周|星期)([一二三四五六日天])|(周末)|(春节)|(月底|月末))\s*(?:之前|以前|前)(?!天|[0-9一二三四五六七八九十])"
+)
+_EN_BEFORE = re.compile(
+    r"\bbefore (?:the )?(?:(next )?(weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|end of (?:the |this )?month|("
+    + "|".join(_MONTHS) + r") (\d{1,2}))\b",
+    re.I,
+)
+
+
+def before_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] | None:
+    today, tz = now.date(), now.tzinfo
+    limit: date | None = None
+    match: re.Match[str] | None = _ZH_BEFORE.search(text)
+    if match:
+        month, mday, week, weekday, weekend, festival, month_end = match.groups()
+        if month:
+            try:
+                limit = _solar_day(int(month), int(mday), today)
+            except ValueError:
+                return None
+        elif weekday or weekend:
+            target = 5 if weekend else "一二三四五六日".index(weekday.replace("天", "日"))
+            limit = today + timedelta(days=(target - today.weekday()) % 7 or 7)
+            if week == "下":
+                limit += timedelta(days=7)
+        elif festival:
+            limit = _spring_festival_day(0, today)
+        elif month_end:
+            limit = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    else:
+        match = _EN_BEFORE.search(text)
+        if match is None:
+            return None
+        following, day_word, month_word, mday = match.groups()
+        if day_word:
+            target = 5 if day_word.lower() == "weekend" else _WEEKDAYS.index(day_word.lower())
+            limit = today + timedelta(days=(target - today.weekday()) % 7 or 7)
+            if following:
+                limit += timedelta(days=7)
+        elif month_word:
+            try:
+                limit = _solar_day(_MONTHS.index(month_word.lower()) + 1, int(mday), today)
+            except ValueError:
+                return None
+        else:
+            limit = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    if limit is None:
+        return None
+    end = datetime.combine(limit, time(0), tz)
+    return (TimeWindow(now, end), match.span()) if end > now else None
