@@ -208,6 +208,9 @@ def decide(
         service = vocabulary.service_fallback(text)
     if service and intent in FRAGMENT_INTENTS and intent != "inform" and reading is None:
         intent = "book_service"
+    if intent == "report_reading" and reading is None and resolve_when(text, now) is not None:
+        # "明天上午十点半 测个血糖", "after 4 today ok?": a time to come, not a result
+        intent = "book_service" if service else "inform"
     if flag.urgency == "urgent" and intent not in KEEP_WHEN_URGENT and intent != "emergency":
         intent = "book_service"
 

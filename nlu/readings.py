@@ -59,8 +59,8 @@ _EN_NUMBER = re.compile(
 )
 _PULSE = re.compile(r"(?:心率|心律|新率|辛率|心绿|脉搏|心跳|脉|pulse|pluse|pules|puls|\bpul\b|\bpr\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(\d{2,3})(?!\d|\.\d)")
 _GLUCOSE = re.compile(
-    r"(血糖|雪糖|学糖|血唐|血堂|糖|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|吃完[早午晚]?饭|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
-    r"[^0-9\n]{0,40}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b|条|片|盒|支|根|张|块|元|包|袋|瓶|strips?\b|packs?\b|pcs\b|yuan\b|rmb\b|dollars?\b))"
+    r"(血糖|雪糖|学糖|血唐|血堂|糖|随机|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|吃完[早午晚]?饭|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
+    r"[^0-9\n]{0,40}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b|条|片|盒|支|根|张|块|元|包|袋|瓶|strips?\b|packs?\b|pcs\b|yuan\b|rmb\b|dollars?\b|months?\b|weeks?\b|days?\b|years?\b|times?\b|ft\b|feet\b|cm\b|lbs?\b))"
     r"\s*(mmol/l|mmol|mg/dl|mg|毫摩尔)?"
 )
 # A bare "mg" after a number is a dose ("levetiracetam 500mg"), not a glucose value.
@@ -73,6 +73,7 @@ _DOSE = re.compile(r"\b(take|takes|taking|took|tablets?|tabs?|pills?|capsules?|d
 _MG = re.compile(r"mg")
 _FASTING = re.compile(r"空腹|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|pre[- ]?breakfast|before eat(?:ing)?\b|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
 _AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃了(?![\u4e00-\u9fff]{0,3}药)[\u4e00-\u9fff]{1,4}\s*(?:\d|两|俩|一)\s*个?\s*(?:小时|钟头)|吃过饭|刚吃完|刚吃了(?![^，。,.]{0,3}糖)|(?:早上|中午|晚上|午饭|晚饭|早饭)吃了(?!药|[^，。,.]{0,3}糖)|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial|lunch|dinner|breakfast|supper)|\bpp\b|hours? after")
+_RANDOM = re.compile(r"随机|\brandom\b", re.I)
 _CN_DIGITS = re.compile(r"[零〇一二两三四五六七八九十百点]+")
 
 
@@ -203,6 +204,8 @@ def _meal_context(text: str, start: int, end: int) -> str:
     """Fasting or after a meal, from the words nearest the value ("空腹7.2 餐后11"),
     else from the whole message."""
     text = _NOT_FASTING.sub(lambda m: " " * len(m.group(0)), text)  # "不是空腹" is not fasting
+    if _RANDOM.search(text):
+        return "random"  # "随机 9.2 晚饭前": said to be a random reading
     for scope in (text[max(0, start - 14) : end + 14], text):
         after_meal, fasting = _AFTER_MEAL.search(scope), _FASTING.search(scope)
         if after_meal and fasting:
@@ -258,7 +261,7 @@ def _glucose(text: str) -> Reading | None:
 _RANGE_AFTER = re.compile(r"\s*(?:to|-|~|到|至)\s*\d")
 _LATER_VALUE = re.compile(r"[,，;；]\s*(?:[a-z\u4e00-\u9fff ]{0,16}?)(\d{1,2}\.\d)(?!\d|\s*(?:to|-|~|到|至)\s*\d)")
 _DURATION = re.compile(r"(?<![\d./])\d{1,2}(?:h\b|\s*(?:hours?\b|小时|个小时|钟头|个钟头))")
-_VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./:])(?<!\bat )(?<!\bby )(?<!@)(?<!around )(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
+_VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./:])(?<!\bat )(?<!\bby )(?<!@)(?<!around )(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(?:早上|今早|今天早上|this morning,?\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
 
 
 def parse_reading(text: str) -> Reading | None:

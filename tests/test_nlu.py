@@ -402,6 +402,11 @@ def test_triage_reads_context(text: str, urgency: str, category: str | None) -> 
         ("we live at 120/80 Garden Road, can the nurse take mum's blood pressure", None),
         ("blood sugar test Friday at 9, fasting", None),
         ("he takes 850 mg after meals, refill please", None),
+        ("the doctor said a sugar test every 3 months, can I book one", None),
+        # A random reading said so, a value before its meal, a pair joined by "and".
+        ("随机 9.2 晚饭前", {"kind": "glucose", "value": 9.2, "unit": "mmol/L", "context": "random"}),
+        ("3.5 早上空腹 有点低吧", {"kind": "glucose", "value": 3.5, "unit": "mmol/L", "context": "fasting"}),
+        ("my father's blood pressure is 165 and 98 this morning", {"kind": "bp", "systolic": 165, "diastolic": 98, "pulse": None}),
     ],
 )
 def test_readings_are_read_and_other_numbers_are_not(text: str, reading: dict | None) -> None:  # type: ignore[type-arg]
@@ -607,6 +612,8 @@ def test_a_reschedule_reads_the_new_time(embedded: EmbeddedInterpreter, text: st
         ("我的预约有哪些", "list_bookings", "list_bookings"),
         ("上次取消了 想重新约个体检", "book_service", "book_service"),
         ("取消明天的 改到后天上午", "reschedule_booking", "reschedule_booking"),
+        ("明天上午十点半 测个血糖", "report_reading", "book_service"),
+        ("after 4 today ok?", "report_reading", "inform"),
     ],
 )
 def test_a_few_words_settle_the_intent(text: str, said: str, intent: str) -> None:
