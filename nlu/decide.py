@@ -90,9 +90,32 @@ def when_asked(text: str, intent: str, now: datetime) -> TimeWindow | None:
                 if old is not None and old.start.date() != when.start.date():
                     shift = old.start.date() - when.start.date()
                     when = replace(when, start=when.start + shift, end=when.end + shift)
+            if when is not None and _SAME_TIME.search(source) and when.end - when.start == timedelta(days=1):
+                # "move my Friday 9am physio to Monday, same time": the old hours on the new day
+                old = resolve_when(target[0], now)
+                if old is not None and old.end - old.start < timedelta(days=1):
+                    start = datetime.combine(when.start.date(), old.start.time(), when.start.tzinfo)
+                    when = TimeWindow(start, start + (old.end - old.start))
+        if when is None:
+            when = _week_later(source, now)
     if when is None and intent in WHEN_INTENTS:
         when = resolve_when(text, now)
     return when
+
+
+_SAME_TIME = re.compile(r"\bsame time\b|时间不变|同一(个)?时间|还是(那个|原来的?)?(时间|钟点)", re.I)
+_WEEK_LATER = re.compile(r"(往后|向后)?(推|延|挪|改)(迟|后)?(一个?)(礼拜|星期|周)|\b(?:push(?:ed)?|move[d]?|put) (?:it |this |that )?back (?:by )?a week\b|\ba week later\b", re.I)
+
+
+def _week_later(source: str, now: datetime) -> TimeWindow | None:
+    """"我那个15号的专家号 往后推一个礼拜": the booking's time, a week on."""
+    match = _WEEK_LATER.search(source)
+    if match is None or resolve_when(source[match.end() :], now) is not None:
+        return None  # "往后推一周 下周四": the new day is said
+    old = resolve_when(source[: match.start()], now)
+    if old is None:
+        return None
+    return TimeWindow(old.start + timedelta(days=7), old.end + timedelta(days=7))
 
 
 def _new_time(said: str, now: datetime, whole: TimeWindow | None) -> TimeWindow | None:

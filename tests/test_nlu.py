@@ -571,6 +571,9 @@ async def test_a_rasa_answering_nonsense_falls_back(embedded: EmbeddedInterprete
         # A day said not to suit is not the new one.
         ("上门洗澡能不能改到周三下午她说周一不方便", "2026-11-25T13:00", "2026-11-25T18:00"),
         ("俺明儿去不了 换成后儿个中不中", "2026-11-25T00:00", "2026-11-26T00:00"),
+        # The old hours kept, or the booking a week on.
+        ("move my Thursday 9am physio to Friday, same time", "2026-11-27T09:00", "2026-11-27T09:30"),
+        ("我那个30号的专家号 能不能往后推一个礼拜", "2026-12-07T00:00", "2026-12-08T00:00"),
     ],
 )
 def test_the_new_time_of_a_reschedule(text: str, start: str, end: str) -> None:
