@@ -23,7 +23,7 @@ SPRING_FESTIVAL = {
     2033: date(2033, 1, 31), 2034: date(2034, 2, 19), 2035: date(2035, 2, 8), 2036: date(2036, 1, 28),
     2037: date(2037, 2, 15), 2038: date(2038, 2, 4), 2039: date(2039, 1, 24), 2040: date(2040, 2, 12),
 }  # fmt: skip
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")  # fmt: skip
 _CN = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -66,7 +66,7 @@ def _solar_day(month: int, day: int, today: date) -> date:
 
 
 def _say(day: date, chinese: bool) -> str:
-    return f"{day.month}月{day.day}日" if chinese else f"{_MONTHS[day.month - 1].capitalize()} {day.day}"
+    return f"{day.month}月{day.day}日" if chinese else f"{MONTHS[day.month - 1].capitalize()} {day.day}"
 
 
 def name_days(text: str, now: datetime) -> str:
@@ -101,7 +101,7 @@ _ZH_MONTH_PART = re.compile(
 )
 _EN_MONTH_PART = re.compile(
     r"\b(early|late|mid-?|the middle of|middle of|(?:the )?end of|(?:the )?beginning of|(?:the )?start of|"
-    r"(?:the )?first week of|(?:the )?last week of)\s*(next month|this month|the month|" + "|".join(_MONTHS) + r")\b"
+    r"(?:the )?first week of|(?:the )?last week of)\s*(next month|this month|the month|" + "|".join(MONTHS) + r")\b"
     r"|\b(next month|this month)\s+(early|end)\b",
     re.I,
 )
@@ -116,8 +116,8 @@ def _month(word: str | None, number: str | None, today: date) -> tuple[int, int]
     month = None
     if number:
         month = int(number) if number.isdigit() else (_CN.get(number) or (10 + _CN.get(number[-1], 0) if number.startswith("十") else None))
-    elif word in _MONTHS:
-        month = _MONTHS.index(word) + 1
+    elif word in MONTHS:
+        month = MONTHS.index(word) + 1
     if month is None or not 1 <= month <= 12:
         return today.year, today.month
     return (today.year, month) if month >= today.month else (today.year + 1, month)
@@ -166,7 +166,7 @@ _ZH_BEFORE = re.compile(
 )
 _EN_BEFORE = re.compile(
     r"\bbefore (?:the )?(?:(next )?(weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|end of (?:the |this )?month|("
-    + "|".join(_MONTHS) + r") (\d{1,2}))\b",
+    + "|".join(MONTHS) + r") (\d{1,2}))\b",
     re.I,
 )
 
@@ -203,7 +203,7 @@ def before_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] |
                 limit += timedelta(days=7)
         elif month_word:
             try:
-                limit = _solar_day(_MONTHS.index(month_word.lower()) + 1, int(mday), today)
+                limit = _solar_day(MONTHS.index(month_word.lower()) + 1, int(mday), today)
             except ValueError:
                 return None
         else:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from nlu.calendar_days import before_day, month_part, name_days
+from nlu.calendar_days import MONTHS, before_day, month_part, name_days
 from nlu.interface import TimeWindow
 from nlu.normalise import display_text
 
@@ -47,8 +47,6 @@ _EN_HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight"
 _EN_HOURS = r"\d{1,2}|" + "|".join(_EN_HOUR_WORDS)
 _EN_NUMBER = {w: i for i, w in enumerate(_EN_HOUR_WORDS, 1)}
 _MINUTES = {"quarter": 15, "ten": 10, "twenty": 20, "five": 5, "twenty-five": 25}
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")  # fmt: skip
 
 
 def _hour_number(word: str) -> int:
@@ -96,7 +94,7 @@ def _month_day(match: re.Match[str]) -> str:
     month, day = int(match.group(1)), int(match.group(2))
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return match.group(0)
-    return f"on {_MONTHS[month - 1]} {day}"
+    return f"on {MONTHS[month - 1].capitalize()} {day}"
 # Just before "8号", these make it a door number, not a day.
 _ADDRESS_BEFORE = re.compile(r"(路|街|巷|弄|胡同|门牌|村|里|院|住)[^0-9一二三四五六七八九十\s]{0,2}$")
 # Spoken and written forms the recogniser misses, rewritten into ones it reads.
