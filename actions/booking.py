@@ -434,6 +434,11 @@ async def booking_summary(
     booking = await get_booking(session, booking_id)
     if booking is None:
         raise BookingNotFound(booking_id)
+    return summarise(booking, tz=tz, clock=clock)
+
+
+def summarise(booking: Booking, *, tz: ZoneInfo, clock: Clock) -> BookingSummary:
+    """The summary of a booking loaded by `get_booking` (its resident and provider with it)."""
     resident: Resident = booking.resident
     provider: Provider = booking.provider
     today = clock().astimezone(tz).date()
