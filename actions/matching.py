@@ -14,7 +14,7 @@ from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.catalog import Catalog
@@ -75,13 +75,23 @@ class MatchResult:
     reasons: list[str] = field(default_factory=list)
 
 
+# Built once: every request asks them, and building a statement (and its cache key)
+# cost about as much as running it on SQLite.
+_CONTRACTED_DOCTOR = (
+    select(Contract.provider_id)
+    .join(Resident, Resident.household_id == Contract.household_id)
+    .where(Resident.id == bindparam("resident_id"), Contract.status == "active")
+)
+_PROVIDERS = select(Provider).where(Provider.active.is_(True), Provider.role.in_(bindparam("roles", expanding=True)))
+_HELD_OR_DECLINED = select(Booking.slot_id).where(
+    Booking.resident_id == bindparam("resident_id"),
+    Booking.status.in_((*ACTIVE, "declined")),
+)
+
+
 async def contracted_doctor_id(session: AsyncSession, resident_id: int) -> int | None:
     """The family doctor of the resident's household's active contract, in one query."""
-    return await session.scalar(
-        select(Contract.provider_id)
-        .join(Resident, Resident.household_id == Contract.household_id)
-        .where(Resident.id == resident_id, Contract.status == "active")
-    )
+    return await session.scalar(_CONTRACTED_DOCTOR, {"resident_id": resident_id})
 
 
 # The slot columns matching reads. Slots are read as plain rows, not as ORM objects: a
@@ -99,11 +109,7 @@ async def _providers(session: AsyncSession, request: MatchRequest, catalog: Cata
     code = request.service_code
     return {
         p.id: p
-        for p in (
-            await session.scalars(
-                select(Provider).where(Provider.active.is_(True), Provider.role.in_(service.roles))
-            )
-        ).all()
+        for p in (await session.scalars(_PROVIDERS, {"roles": list(service.roles)})).all()
         if code in (p.services or [])
     }
 
@@ -111,16 +117,7 @@ async def _providers(session: AsyncSession, request: MatchRequest, catalog: Cata
 async def _held_or_declined(session: AsyncSession, resident_id: int) -> set[int]:
     """Slots the resident holds already, and slots a provider declined for them: a
     declined time is not offered to that resident again."""
-    return set(
-        (
-            await session.scalars(
-                select(Booking.slot_id).where(
-                    Booking.resident_id == resident_id,
-                    Booking.status.in_((*ACTIVE, "declined")),
-                )
-            )
-        ).all()
-    )
+    return set((await session.scalars(_HELD_OR_DECLINED, {"resident_id": resident_id})).all())
 
 
 async def _candidates(
