@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -49,15 +49,21 @@ class TooManyBookings(Exception):
         self.count = count
 
 
-async def open_booking_count(session: AsyncSession, resident_id: int, now: datetime) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Booking)
-            .where(Booking.resident_id == resident_id, Booking.status.in_(ACTIVE), Booking.ends_at > now)
-        )
-        or 0
+# The frequent queries are built once, with their values bound at each run: building a
+# statement and its cache key cost about as much as running it on SQLite.
+_OPEN_BOOKING_COUNT = (
+    select(func.count())
+    .select_from(Booking)
+    .where(
+        Booking.resident_id == bindparam("resident_id"),
+        Booking.status.in_(ACTIVE),
+        Booking.ends_at > bindparam("now"),
     )
+)
+
+
+async def open_booking_count(session: AsyncSession, resident_id: int, now: datetime) -> int:
+    return int(await session.scalar(_OPEN_BOOKING_COUNT, {"resident_id": resident_id, "now": now}) or 0)
 
 
 async def _lock_resident(session: AsyncSession, resident_id: int) -> None:
@@ -113,14 +119,15 @@ class BookingSummary:
     provider_language: str
 
 
+_ACTIVE_BOOKING = select(Booking).where(
+    Booking.resident_id == bindparam("resident_id"),
+    Booking.slot_id == bindparam("slot_id"),
+    Booking.status.in_(ACTIVE),
+)
+
+
 async def _active_booking(session: AsyncSession, resident_id: int, slot_id: int) -> Booking | None:
-    return await session.scalar(
-        select(Booking).where(
-            Booking.resident_id == resident_id,
-            Booking.slot_id == slot_id,
-            Booking.status.in_(ACTIVE),
-        )
-    )
+    return await session.scalar(_ACTIVE_BOOKING, {"resident_id": resident_id, "slot_id": slot_id})
 
 
 async def _take_seat(session: AsyncSession, slot_id: int) -> bool:
@@ -367,36 +374,38 @@ async def reschedule(
     return new
 
 
+_UPCOMING_BOOKINGS = (
+    select(Booking)
+    .where(
+        Booking.resident_id == bindparam("resident_id"),
+        Booking.status.in_(ACTIVE),
+        Booking.ends_at > bindparam("now"),
+    )
+    .options(selectinload(Booking.provider), selectinload(Booking.slot))
+    .order_by(Booking.starts_at)
+)
+
+
 async def upcoming_bookings(
     session: AsyncSession, *, resident_id: int, clock: Clock
 ) -> list[Booking]:
-    return list(
-        (
-            await session.scalars(
-                select(Booking)
-                .where(
-                    Booking.resident_id == resident_id,
-                    Booking.status.in_(ACTIVE),
-                    Booking.ends_at > clock(),
-                )
-                .options(selectinload(Booking.provider), selectinload(Booking.slot))
-                .order_by(Booking.starts_at)
-            )
-        ).all()
+    return list((await session.scalars(_UPCOMING_BOOKINGS, {"resident_id": resident_id, "now": clock()})).all())
+
+
+_GET_BOOKING = (
+    select(Booking)
+    .where(Booking.id == bindparam("booking_id"))
+    .options(
+        selectinload(Booking.provider),
+        selectinload(Booking.slot),
+        selectinload(Booking.resident),
     )
+    .execution_options(populate_existing=True)
+)
 
 
 async def get_booking(session: AsyncSession, booking_id: int) -> Booking | None:
-    return await session.scalar(
-        select(Booking)
-        .where(Booking.id == booking_id)
-        .options(
-            selectinload(Booking.provider),
-            selectinload(Booking.slot),
-            selectinload(Booking.resident),
-        )
-        .execution_options(populate_existing=True)
-    )
+    return await session.scalar(_GET_BOOKING, {"booking_id": booking_id})
 
 
 async def provider_bookings(
@@ -434,6 +443,11 @@ async def booking_summary(
     booking = await get_booking(session, booking_id)
     if booking is None:
         raise BookingNotFound(booking_id)
+    return summarise(booking, tz=tz, clock=clock)
+
+
+def summarise(booking: Booking, *, tz: ZoneInfo, clock: Clock) -> BookingSummary:
+    """The summary of a booking loaded by `get_booking` (its resident and provider with it)."""
     resident: Resident = booking.resident
     provider: Provider = booking.provider
     today = clock().astimezone(tz).date()

@@ -14,7 +14,7 @@ from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.catalog import Catalog
@@ -75,13 +75,23 @@ class MatchResult:
     reasons: list[str] = field(default_factory=list)
 
 
+# Built once: every request asks them, and building a statement (and its cache key)
+# cost about as much as running it on SQLite.
+_CONTRACTED_DOCTOR = (
+    select(Contract.provider_id)
+    .join(Resident, Resident.household_id == Contract.household_id)
+    .where(Resident.id == bindparam("resident_id"), Contract.status == "active")
+)
+_PROVIDERS = select(Provider).where(Provider.active.is_(True), Provider.role.in_(bindparam("roles", expanding=True)))
+_HELD_OR_DECLINED = select(Booking.slot_id).where(
+    Booking.resident_id == bindparam("resident_id"),
+    Booking.status.in_((*ACTIVE, "declined")),
+)
+
+
 async def contracted_doctor_id(session: AsyncSession, resident_id: int) -> int | None:
     """The family doctor of the resident's household's active contract, in one query."""
-    return await session.scalar(
-        select(Contract.provider_id)
-        .join(Resident, Resident.household_id == Contract.household_id)
-        .where(Resident.id == resident_id, Contract.status == "active")
-    )
+    return await session.scalar(_CONTRACTED_DOCTOR, {"resident_id": resident_id})
 
 
 # The slot columns matching reads. Slots are read as plain rows, not as ORM objects: a
@@ -99,11 +109,7 @@ async def _providers(session: AsyncSession, request: MatchRequest, catalog: Cata
     code = request.service_code
     return {
         p.id: p
-        for p in (
-            await session.scalars(
-                select(Provider).where(Provider.active.is_(True), Provider.role.in_(service.roles))
-            )
-        ).all()
+        for p in (await session.scalars(_PROVIDERS, {"roles": list(service.roles)})).all()
         if code in (p.services or [])
     }
 
@@ -111,16 +117,7 @@ async def _providers(session: AsyncSession, request: MatchRequest, catalog: Cata
 async def _held_or_declined(session: AsyncSession, resident_id: int) -> set[int]:
     """Slots the resident holds already, and slots a provider declined for them: a
     declined time is not offered to that resident again."""
-    return set(
-        (
-            await session.scalars(
-                select(Booking.slot_id).where(
-                    Booking.resident_id == resident_id,
-                    Booking.status.in_((*ACTIVE, "declined")),
-                )
-            )
-        ).all()
-    )
+    return set((await session.scalars(_HELD_OR_DECLINED, {"resident_id": resident_id})).all())
 
 
 async def _candidates(
@@ -153,9 +150,12 @@ async def _candidates(
         conditions.append(Slot.starts_at < window[1])
     if free_only:
         conditions.append(Slot.booked < Slot.capacity)
-    slots = (
-        await session.execute(select(*_SLOT_COLUMNS).where(*conditions).order_by(Slot.starts_at, Slot.id))
-    ).all()
+    statement = select(*_SLOT_COLUMNS).where(*conditions).order_by(Slot.starts_at, Slot.id)
+    # Plain rows through the connection: the ORM's result machinery would only copy
+    # each of a month of rows once more. What the ORM would flush first, it flushes.
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    slots = (await (await session.connection()).execute(statement)).all()
     if not free_only:
         return [(s, providers[s.provider_id]) for s in slots if s.services is None or code in s.services]
     return [
@@ -188,26 +188,46 @@ def _fits(slot: Any, provider: Provider, request: MatchRequest, relaxed: set[str
     )
 
 
-def _diverse(offers: list[SlotOffer], tz: ZoneInfo, limit: int) -> list[SlotOffer]:
+def _diverse(
+    fitting: list[tuple[Any, Provider]], tiers: dict[int, str], tz: ZoneInfo, limit: int
+) -> list[tuple[Any, Provider]]:
     """At most a couple of offers per half-day, so a resident sees a real choice."""
-    chosen: list[SlotOffer] = []
+    chosen: list[tuple[Any, Provider]] = []
+    taken: set[int] = set()
     per_bucket: Counter[tuple[object, bool]] = Counter()
-    for offer in offers:
-        local = offer.starts_at.astimezone(tz)
+    for index, (slot, provider) in enumerate(fitting):
+        local = slot.starts_at.astimezone(tz)
         bucket = (local.date(), local.hour < 12)
         if per_bucket[bucket] >= PER_HALF_DAY:
             continue
         per_bucket[bucket] += 1
-        chosen.append(offer)
+        chosen.append((slot, provider))
+        taken.add(index)
         if len(chosen) == limit:
             return chosen
     # Few half-days available: fill up with what is left, still in order.
-    for offer in offers:
+    for index, pair in enumerate(fitting):
         if len(chosen) == limit:
             break
-        if offer not in chosen:
-            chosen.append(offer)
-    return sorted(chosen, key=lambda o: (TIER_ORDER[o.tier], o.starts_at))
+        if index not in taken:
+            chosen.append(pair)
+    return sorted(chosen, key=lambda sp: (TIER_ORDER[tiers[sp[1].id]], sp[0].starts_at))
+
+
+def _offer(slot: Any, provider: Provider, tier: str) -> SlotOffer:
+    return SlotOffer(
+        slot_id=slot.id,
+        provider_id=provider.id,
+        provider_name_zh=provider.name_zh,
+        provider_name_en=provider.name_en,
+        provider_role=provider.role,
+        provider_gender=provider.gender,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        modality=slot.modality,
+        tier=tier,
+        seats_left=slot.capacity - slot.booked,
+    )
 
 
 async def match(
@@ -243,35 +263,24 @@ async def match(
     attempts: list[set[str]] = [set()]
     for size in range(1, len(active) + 1):
         attempts.extend(set(combo) for combo in combinations(active, size))
+    # What each provider contributes to an offer, worked out once per provider rather
+    # than once per slot (a month of candidates is a thousand rows).
+    tiers = {pid: _tier(p, doctor) for pid, p in providers.items()}
     for relaxed in attempts:
         fitting = [(s, p) for s, p in candidates if _fits(s, p, request, relaxed)]
         if not fitting:
             continue
-        offers = [
-            SlotOffer(
-                slot_id=s.id,
-                provider_id=p.id,
-                provider_name_zh=p.name_zh,
-                provider_name_en=p.name_en,
-                provider_role=p.role,
-                provider_gender=p.gender,
-                starts_at=s.starts_at,
-                ends_at=s.ends_at,
-                modality=s.modality,
-                tier=_tier(p, doctor),
-                seats_left=s.capacity - s.booked,
-            )
-            for s, p in fitting
-        ]
         anchor = request.window_start or now
+        # Sorted as rows; an offer is built only for the rows chosen.
         if urgent:
-            offers.sort(key=lambda o: (o.starts_at, TIER_ORDER[o.tier]))
+            fitting.sort(key=lambda sp: (sp[0].starts_at, TIER_ORDER[tiers[sp[1].id]]))
         elif "window" in relaxed:
             # Nearest to what was asked for, the family doctor breaking ties.
-            offers.sort(key=lambda o: (abs(o.starts_at - anchor), TIER_ORDER[o.tier]))
+            fitting.sort(key=lambda sp: (abs(sp[0].starts_at - anchor), TIER_ORDER[tiers[sp[1].id]]))
         else:
-            offers.sort(key=lambda o: (TIER_ORDER[o.tier], o.starts_at))
-        chosen = offers[:limit] if urgent else _diverse(offers, tz, limit)
+            fitting.sort(key=lambda sp: (TIER_ORDER[tiers[sp[1].id]], sp[0].starts_at))
+        picked = fitting[:limit] if urgent else _diverse(fitting, tiers, tz, limit)
+        chosen = [_offer(s, p, tiers[p.id]) for s, p in picked]
         reasons = [REASON[c] for c in RELAXABLE if c in relaxed]
         if "window" in relaxed:
             # Only slots inside the window can fit with the window held, so only

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.models import ScheduleException, ScheduleRule, Slot
@@ -100,11 +100,11 @@ async def ensure_slots(session: AsyncSession, *, start_day: date, days: int, tz:
     return created
 
 
+# Built once (a tap on an offered time asks it every time).
+_SEATS = select(Slot.capacity, Slot.booked).where(Slot.id == bindparam("slot_id"))
+
+
 async def seats_left(session: AsyncSession, slot_id: int) -> int:
     """Free seats of a slot now (0 when it is gone)."""
-    from sqlalchemy import select
-
-    from actions.models import Slot
-
-    row = (await session.execute(select(Slot.capacity, Slot.booked).where(Slot.id == slot_id))).first()
+    row = (await session.execute(_SEATS, {"slot_id": slot_id})).first()
     return max(0, row[0] - row[1]) if row is not None else 0

@@ -7,6 +7,10 @@ than the statement itself on a small database: about 1 ms of CPU for a lookup by
 Here the four happen in one trip; what the statement returned (its rows, description,
 row count and last row id) comes back with it.
 
+A transaction's `BEGIN IMMEDIATE` (see actions/db.py) goes in the same trip as the
+transaction's first statement, just before it, instead of a trip of its own; a
+transaction that ends before any statement ran costs no trip at all.
+
 Used through `create_async_engine(..., module=one_trip_dbapi())`: the URL, the dialect
 and everything SQLAlchemy does stay the same; only the cursor differs. Server-side
 (streaming) cursors keep SQLAlchemy's own behaviour."""
@@ -40,8 +44,17 @@ class _Outcome:
         """Nothing to do: the cursor was closed on the driver's thread."""
 
 
-def _run(conn: sqlite3.Connection, operation: Any, parameters: Any, many: bool) -> tuple[_Outcome, list[Any] | None]:
-    """On the driver's thread: the whole statement, cursor opened and closed."""
+# Emitted by actions/db.py when SQLAlchemy begins a transaction.
+BEGIN = "BEGIN IMMEDIATE"
+
+
+def _run(
+    conn: sqlite3.Connection, operation: Any, parameters: Any, many: bool, begin: bool
+) -> tuple[_Outcome, list[Any] | None]:
+    """On the driver's thread: the whole statement, cursor opened and closed (after
+    the transaction's BEGIN when it is still to be sent)."""
+    if begin:
+        conn.execute(BEGIN).close()
     cursor = conn.cursor()
     try:
         if many:
@@ -78,17 +91,41 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return await self._run(operation, seq_of_parameters, many=True)
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        if operation == BEGIN and not many and not parameters:
+            # Sent with the next statement; a BEGIN returns nothing.
+            adapted.begin_pending = True
+            self._cursor = _Outcome()  # type: ignore[assignment]
+            return
+        begin, adapted.begin_pending = adapted.begin_pending, False
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            outcome, rows = await connection._execute(_run, connection._conn, operation, parameters, many)
+        async with adapted._execute_mutex:
+            outcome, rows = await connection._execute(_run, connection._conn, operation, parameters, many, begin)
         self._cursor = outcome  # type: ignore[assignment]
         if rows is not None:
             self._rows = collections.deque(rows)
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("begin_pending",)
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        # A BEGIN that SQLAlchemy sent and the database has not seen yet.
+        self.begin_pending = False
+
+    def commit(self) -> None:
+        if self.begin_pending:  # nothing ran: there is no transaction to end
+            self.begin_pending = False
+            return
+        super().commit()
+
+    def rollback(self) -> None:
+        if self.begin_pending:
+            self.begin_pending = False
+            return
+        super().rollback()
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):

@@ -10,7 +10,6 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import Answer
 from bot.i18n import Translate
@@ -52,11 +51,9 @@ def inline(rows: Iterable[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 
 def two_per_row(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for text, data in buttons:
-        builder.button(text=text, callback_data=data)
-    builder.adjust(2)
-    return builder.as_markup()
+    # Built directly: aiogram's keyboard builder deep-copies every button (pydantic
+    # models) to export them, a good part of a button tap's work.
+    return inline([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 def one_per_row(buttons: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:

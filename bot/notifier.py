@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.booking import booking_summary, get_booking, provider_bookings
+from actions.booking import booking_summary, get_booking, provider_bookings, summarise
 from actions.callbacks import open_callbacks
 from actions.care import create_rating_request
 from actions.catalog import Catalog
@@ -114,9 +114,13 @@ class OutboxNotifier(CareNotices):
 
     async def _provider_notice(
         self, session: AsyncSession, booking_id: int, kind: str, headline_key: str, *, resident_deleted: bool = False,
-        by_member: Resident | None = None, **args: str,
+        by_member: Resident | None = None, loaded: Any = None, **args: str,
     ) -> None:  # fmt: skip
-        summary = await booking_summary(session, booking_id, tz=self.tz, clock=self.clock)
+        """`loaded`: the booking as `get_booking` just read it, if the caller has it."""
+        if loaded is not None:
+            summary = summarise(loaded, tz=self.tz, clock=self.clock)
+        else:
+            summary = await booking_summary(session, booking_id, tz=self.tz, clock=self.clock)
         provider = await session.get(Provider, summary.provider_id)
         if summary.provider_chat_id is None or provider is None or not provider.active:
             return
@@ -150,12 +154,12 @@ class OutboxNotifier(CareNotices):
             resident_id=resident_id,
         )
 
-    async def _reminders(self, session: AsyncSession, booking_id: int) -> None:
-        booking = await get_booking(session, booking_id)
+    async def _reminders(self, session: AsyncSession, booking_id: int, loaded: Any = None) -> None:
+        booking = loaded if loaded is not None else await get_booking(session, booking_id)
         if booking is None:
             return
         resident, provider = booking.resident, booking.provider
-        summary = await booking_summary(session, booking_id, tz=self.tz, clock=self.clock)
+        summary = summarise(booking, tz=self.tz, clock=self.clock)
         now = self.clock()
         t = self.i18n.translator(resident.language)
         buttons = [
@@ -182,8 +186,11 @@ class OutboxNotifier(CareNotices):
         await self.family_reminders(session, booking, planned)
 
     async def booking_created(self, session: AsyncSession, booking_id: int) -> None:
-        await self._provider_notice(session, booking_id, "provider_summary", "summary-new")
-        await self._reminders(session, booking_id)
+        # Read once for the provider's summary and the reminders (it was read three
+        # times, each with its resident, slot and provider).
+        booking = await get_booking(session, booking_id)
+        await self._provider_notice(session, booking_id, "provider_summary", "summary-new", loaded=booking)
+        await self._reminders(session, booking_id, loaded=booking)
 
     async def booking_cancelled(
         self, session: AsyncSession, booking_id: int, *, resident_deleted: bool = False, by_member_id: int | None = None
