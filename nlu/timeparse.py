@@ -391,20 +391,15 @@ def _ordinal(day: int) -> str:
     return f"{day}{suffix}"
 
 
-# A day said outright wins over "before" a day or a part of a month ("过年前 … 2月4号上门").
-_SAID_DAY = re.compile(
-    r"今天|明天|后天|大后天|(?:周|星期)[一二三四五六日天]|[0-9一二三四五六七八九十]{1,2}\s*[号日]"
-    r"|\b(?:today|tonight|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}(?:st|nd|rd|th))\b",
-    re.I,
-)
-
-
 def _calendar_window(text: str, now: datetime) -> TimeWindow | None:
+    """"Before" a day or a part of a month, unless a day is said outright beside it
+    ("过年前 … 2月4号上门")."""
     for finder in (before_day, month_part):
         found = finder(text, now)
         if found is not None:
             window, (a, b) = found
-            return None if _SAID_DAY.search(text[:a] + " " + text[b:]) else window
+            rest = text[:a] + " " + text[b:]
+            return None if _DAY_WORD.search(rest) or _DATE_WORD.search(rest) else window
     return None
 
 
@@ -841,6 +836,8 @@ _DAY_WORD = re.compile(
     r"\b(?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
     re.I,
 )
+# A day of the month or a date said as such ("2月4号", "the 5th", "tonight").
+_DATE_WORD = re.compile(r"[0-9一二三四五六七八九十]{1,2}\s*[号日]|\b(?:tonight|\d{1,2}(?:st|nd|rd|th))\b", re.I)
 _PART_WORD = re.compile(r"上午|下午|中午|晚上|\b(?:in the |at )?(?:morning|afternoon|noon|evening|lunch ?time)\b", re.I)
 # Words that make a day something else: past, recurring, a start or a limit.
 _NOT_SIMPLE = re.compile(
