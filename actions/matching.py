@@ -14,7 +14,7 @@ from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.catalog import Catalog
@@ -36,9 +36,10 @@ REASON = {
 }
 # Why a request was not met exactly. The time asked for is "fully booked" only when it
 # has sessions and they are full; when it has none ("周日上午", a day the clinic is
-# closed) it is "no sessions then".
+# closed) it is "no sessions then"; past the last day the calendar has opened (除夕, a
+# month ahead) it is "not open for booking yet".
 REASONS = (
-    "window_full", "window_no_sessions", "modality_unavailable", "gender_unavailable",
+    "window_full", "window_no_sessions", "window_not_open", "modality_unavailable", "gender_unavailable",
     "family_doctor_unavailable", "other",
 )  # fmt: skip
 
@@ -230,6 +231,12 @@ def _offer(slot: Any, provider: Provider, tier: str) -> SlotOffer:
     )
 
 
+async def _calendar_end(session: AsyncSession) -> datetime | None:
+    """The start of the last session the calendar holds, of any service."""
+    latest: datetime | None = await session.scalar(select(func.max(Slot.starts_at)))
+    return latest
+
+
 async def match(
     session: AsyncSession,
     *,
@@ -290,7 +297,9 @@ async def match(
             )
             held = relaxed - {"window"}
             if not any(_fits(s, p, request, held) for s, p in everything):
-                reasons[reasons.index("window_full")] = "window_no_sessions"
+                opened = await _calendar_end(session)
+                beyond = request.window_start is not None and (opened is None or request.window_start > opened)
+                reasons[reasons.index("window_full")] = "window_not_open" if beyond else "window_no_sessions"
         doctor_delivers = doctor is not None and request.service_code in (doctor.services or [])
         if doctor_delivers and not relaxed and not any(o.tier == "family_doctor" for o in chosen):
             reasons.append("family_doctor_unavailable")

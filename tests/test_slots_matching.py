@@ -159,3 +159,11 @@ async def test_fully_booked_only_when_the_time_has_sessions_and_they_are_full(se
             request=MatchRequest("bp_check", sunday + timedelta(hours=7), sunday + timedelta(hours=12), "clinic"),
         )  # fmt: skip
         assert not closed.exact and closed.offers and closed.reasons[0] == "window_no_sessions"
+        # Past the last day the calendar holds (除夕 asked for weeks ahead): not open yet.
+        latest = await session.scalar(select(func.max(Slot.starts_at)))
+        later = _local(latest.astimezone(TZ).date() + timedelta(days=20))
+        ahead = await match(
+            session, resident_id=resident_id, catalog=catalog, clock=clock, tz=TZ,
+            request=MatchRequest("bp_check", later + timedelta(hours=8), later + timedelta(hours=12), "clinic"),
+        )  # fmt: skip
+        assert not ahead.exact and ahead.offers and ahead.reasons[0] == "window_not_open"

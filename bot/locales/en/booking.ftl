@@ -17,6 +17,7 @@ offers-exact = These times are free. Tap one:
 offers-alternative = Nothing fits exactly ({ $why }). Here are the nearest times:
 reason-window_full = the time you asked for is fully booked
 reason-window_no_sessions = there are no sessions for this at the time you asked for
+reason-window_not_open = that day is not open for booking yet
 reason-modality_unavailable = that way of being seen has no free time soon
 reason-gender_unavailable = no doctor of the gender you asked for is free soon
 reason-family_doctor_unavailable = your family doctor is not free soon

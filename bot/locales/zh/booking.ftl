@@ -17,6 +17,7 @@ offers-exact = 这些时间可以，点一个：
 offers-alternative = 没有完全合适的时间（{ $why }），给您找了最近的：
 reason-window_full = 您想要的时间已经约满了
 reason-window_no_sessions = 您想要的时间没有安排这项服务
+reason-window_not_open = 那天还没开放预约
 reason-modality_unavailable = 这种方式最近没有空
 reason-gender_unavailable = 您想要的医生性别最近没有空
 reason-family_doctor_unavailable = 您的家庭医生最近没有空
