@@ -32,6 +32,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _SOLAR = (
     (re.compile(r"\bchristmas eve\b|平安夜", re.I), (12, 24)),
     (re.compile(r"\bchristmas(?: day)?\b|圣诞节?", re.I), (12, 25)),
+    (re.compile(r"\bboxing day\b", re.I), (12, 26)),
     (re.compile(r"\b(?<!chinese )(?<!lunar )new year'?s eve\b|跨年(?:那天|夜)?", re.I), (12, 31)),
     (re.compile(r"\b(?<!chinese )(?<!lunar )new year'?s day\b|元旦(?:节)?", re.I), (1, 1)),
     (re.compile(r"三八(?:节|妇女节)|妇女节"), (3, 8)),
@@ -47,8 +48,16 @@ _LUNAR = (
 _LUNAR_DAY = re.compile(r"(?:(?:正月|大年)|(?<![月0-9一二三四五六七八九十]))初([一二三四五六七八九十])(?![的学年班生中级了])")
 # A holiday someone goes home for is not when to come ("home for Christmas", "回老家过年").
 _FOR_THE_HOLIDAY = re.compile(r"(?:\bfor(?: the)?|过|回家过|回老家过)\s*$", re.I)
+_HOME_AFTER = re.compile(r"\s*(?:回老家|回家|放假|\bat home\b|\bback home\b)", re.I)
+# "三天后", "一周以后", "a week today": that many days from today; not "术后三天" or "吃药
+#三天后" (after something else).
+_DAYS_LATER = re.compile(
+    r"(?<![术产院病伤后前烧药针完])(?P<count>[0-9一二两三四五六七八九十])(?:个)?(?P<unit>天|周|礼拜|星期)(?:以|之)?后(?![天面])"
+    r"|\b(?:a|one) (?P<week>week) (?:today|from today)\b".replace("(?P<week>week)", "week"),
+    re.I,
+)
 # "年前", "春节前": before the Spring Festival; not "一年前", "几年前" (years ago).
-_BEFORE_NEW_YEAR = re.compile(r"(?<![0-9一二三四五六七八九十几多两半去前今明后])(?:过)?年前(?!天)")
+_BEFORE_NEW_YEAR = re.compile(r"(?<![0-9一二三四五六七八九十几多两半去前今明后比])(?:过)?年前(?!天)")
 
 
 def _next(candidates: list[date], today: date) -> date | None:
@@ -76,7 +85,8 @@ def name_days(text: str, now: datetime) -> str:
     text = _BEFORE_NEW_YEAR.sub(lambda m: "春节前", text)
     def dated(day: date) -> Callable[[re.Match[str]], str]:
         def replace(match: re.Match[str]) -> str:
-            return match.group(0) if _FOR_THE_HOLIDAY.search(match.string[: match.start()]) else _say(day, chinese)
+            home = _FOR_THE_HOLIDAY.search(match.string[: match.start()]) or _HOME_AFTER.match(match.string, match.end())
+            return match.group(0) if home else _say(day, chinese)
 
         return replace
 
@@ -91,7 +101,15 @@ def name_days(text: str, now: datetime) -> str:
         day = _spring_festival_day(_CN[match.group(1)] - 1, today)
         return _say(day, chinese) if day is not None else match.group(0)
 
-    return _LUNAR_DAY.sub(lunar, text)
+    text = _LUNAR_DAY.sub(lunar, text)
+
+    def later(match: re.Match[str]) -> str:
+        count, unit = match.group("count") or "一", match.group("unit") or "week"
+        number = int(count) if count.isdigit() else _CN.get(count.replace("两", "二"), 1)
+        days = number * (7 if unit in ("周", "礼拜", "星期", "week") else 1)
+        return f" {_say(today + timedelta(days=days), chinese)} " if 0 < days <= 60 else match.group(0)
+
+    return _DAYS_LATER.sub(later, text)
 
 
 # Parts of a month.
@@ -162,13 +180,27 @@ def month_part(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] |
 # "Before" a day: from now until that day begins.
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ZH_BEFORE = re.compile(
-    r"(?:(\d{1,2})月(\d{1,2})日|(?:(这|本|下)个?)?(?:周|星期)([一二三四五六日天])|(周末)|(春节)|(月底|月末))\s*(?:之前|以前|前)(?!天|[0-9一二三四五六七八九十])"
+    r"(?:(?:(\d{1,2})月)?(\d{1,2})日|(?:(这|本|下)个?)?(?:周|星期)([一二三四五六日天])|(周末)|(春节)|(月底|月末))\s*(?:之前|以前|前)(?!天|[0-9一二三四五六七八九十])"
 )
 _EN_BEFORE = re.compile(
-    r"\bbefore (?:the )?(?:(next )?(weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|end of (?:the |this )?month|("
-    + "|".join(MONTHS) + r") (\d{1,2}))\b",
+    r"\b(?:before|by) (?:the )?(?:(next )?(weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|end of (?:the |this )?month|("
+    + "|".join(MONTHS) + r") (\d{1,2})|(\d{1,2})(?:st|nd|rd|th))\b",
     re.I,
 )
+
+
+def _month_day_ahead(mday: int, today: date) -> date | None:
+    """The next day of the month numbered `mday` ("before the 20th"), today excluded."""
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            day = date(year, month, mday)
+        except ValueError:
+            day = None
+        if day is not None and day > today:
+            return day
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
 
 
 def before_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] | None:
@@ -182,6 +214,8 @@ def before_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] |
                 limit = _solar_day(int(month), int(mday), today)
             except ValueError:
                 return None
+        elif mday:
+            limit = _month_day_ahead(int(mday), today)
         elif weekday or weekend:
             target = 5 if weekend else "一二三四五六日".index(weekday.replace("天", "日"))
             limit = today + timedelta(days=(target - today.weekday()) % 7 or 7)
@@ -195,12 +229,17 @@ def before_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] |
         match = _EN_BEFORE.search(text)
         if match is None:
             return None
-        following, day_word, month_word, mday = match.groups()
+        following, day_word, month_word, mday, day_alone = match.groups()
+        by = match.group(0).lower().startswith("by")
         if day_word:
             target = 5 if day_word.lower() == "weekend" else _WEEKDAYS.index(day_word.lower())
             limit = today + timedelta(days=(target - today.weekday()) % 7 or 7)
             if following:
                 limit += timedelta(days=7)
+            if by and day_word.lower() != "weekend":
+                limit += timedelta(days=1)  # "by Friday": Friday included
+        elif day_alone:
+            limit = _month_day_ahead(int(day_alone), today)
         elif month_word:
             try:
                 limit = _solar_day(MONTHS.index(month_word.lower()) + 1, int(mday), today)

@@ -33,7 +33,7 @@ WHEN_INTENTS = frozenset({"book_service", "cancel_booking", "reschedule_booking"
 FRAGMENT_INTENTS = frozenset({"greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope", "inform"})
 READING_INTENTS = frozenset({"report_reading", "inform", "out_of_scope", "greet", "thanks", "affirm", "deny", "goodbye"})
 _NEW_TIME = re.compile(
-    r"改到|改成|换到|换成|挪到|推到|推迟到|提前到|延到|改在|改道"
+    r"改到|改成|改为|换到|换成|挪到|调到|调成|推到|推迟到|提前到|延到|改在|改道|->|→|=>"
     r"|改(?=\s*(?:明天|后天|大后天|今天|下个?(?:周|星期|礼拜)|这个?(?:周|星期|礼拜)|周|星期|礼拜|[0-9一二三四五六七八九十]+(?:号|日|点)|上午|下午|晚上))"
     r"|\b(?:to|till|until|instead|for)\b(?=[^,.;!?]*[,.;!?\s]*$)"
     r"|\b(?:to|till|until)\b(?=\s*(?:next|this|the|on|tomorrow|today|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tue|wed|thu|thur|thurs|fri|sat|sun)\b|\d|noon|morning|afternoon|evening))"
@@ -110,11 +110,19 @@ _WEEK_LATER = re.compile(r"(往后|向后)?(推|延|挪|改)(迟|后)?(一个?)(
 def _week_later(source: str, now: datetime) -> TimeWindow | None:
     """"我那个15号的专家号 往后推一个礼拜": the booking's time, a week on."""
     match = _WEEK_LATER.search(source)
-    if match is None or resolve_when(source[match.end() :], now) is not None:
+    if match is None:
+        return None
+    said = source[match.end() :]
+    hours = resolve_when(said, now)
+    if hours is not None and _NAMES_DAY.search(said):
         return None  # "往后推一周 下周四": the new day is said
     old = resolve_when(source[: match.start()], now)
     if old is None:
         return None
+    if hours is not None and hours.end - hours.start < timedelta(days=1):
+        # "原定今天下午 往后推一周吧 还是下午": a week on, at the hours said
+        start = datetime.combine(old.start.date() + timedelta(days=7), hours.start.time(), old.start.tzinfo)
+        return TimeWindow(start, start + (hours.end - hours.start))
     return TimeWindow(old.start + timedelta(days=7), old.end + timedelta(days=7))
 
 
@@ -147,6 +155,22 @@ _WANT_TO_BOOK = re.compile(
 _NOT_BOOKING = frozenset({"list_bookings", "affirm", "inform", "contact_doctor", "ask_help"})
 _BOOKING = re.compile(
     r"想约|约(个|一个|一下|下)|预约|帮(我|俺)?[^，。,.!?]{0,6}约|挂(个)?号|\bbook (me|him|her|us|my|a|an|in)\b|make an appointment|an appointment|schedule (a|an|me)",
+    re.I,
+)
+_EVERYDAY_CARE = frozenset(
+    {"general_consult", "bp_check", "glucose_check", "chronic_followup", "medication_refill", "home_nursing", None}
+)
+# Moving a booking, typos included; not a contract, a language or a dosing time.
+_RESCHEDULE = re.compile(
+    r"\bre-?sch\w*|\bresh\w*ule|\bresh(?:e)?d\w*|改到|改约|改成|改个时间|挪到|换个时间|往后(?:推|挪)|推迟|提前到"
+    r"|\b(?:move|push|shift|change) (?:my|the|mum|mom|dad|his|her|our|it|this)\b[^.?!]{0,30}\bto\b",
+    re.I,
+)
+_NOT_A_VISIT = re.compile(r"family doctor|家庭医生|language|语言|中文|英文|english|chinese|吃", re.I)
+# Words that change, cancel or look up a booking already made.
+_CHANGE_WORDS = re.compile(
+    r"改|换|挪|推|调|提前|延|取消|查|有没有|几点|哪天|订的|约的|原来|本来"
+    r"|\b(?:cancel|reschedul|move|push|change|instead|when is|what time|do i have|my (?:booking|appointment)s?)",
     re.I,
 )
 _CHECK = re.compile(r"体检|检查|儿保|check|physical|health check", re.I)
@@ -218,6 +242,8 @@ def decide(
     normal = normalise(text)
     if intent in _NOT_CANCELLING and _CANCEL.search(normal) and not _REBOOK.search(normal):
         intent = "cancel_booking"  # "cancle my glucose apointment tmrw", "去消 明天的 体检", "疫苗不打了"
+    elif intent in ("book_service", "inform", "list_bookings") and _RESCHEDULE.search(text) and not _NOT_A_VISIT.search(text):
+        intent = "reschedule_booking"  # "resheduel my physio to nxt wed", "体检改到下周五"
     elif intent in _NOT_BOOKING and _WANT_TO_BOOK.search(normal):
         intent = "book_service"  # "我想预约", "I need an appointment": asking to book, not to list
     if intent in ("contact_doctor", "report_reading", "inform", "ask_help") and _BOOKING.search(text):
@@ -231,6 +257,15 @@ def decide(
         service = vocabulary.service_fallback(text)
     if service and intent in FRAGMENT_INTENTS and intent != "inform" and reading is None:
         intent = "book_service"
+    if (
+        intent in ("inform", "reschedule_booking")
+        and reading is None
+        and vocabulary.service(text)
+        and not _CHANGE_WORDS.search(text)
+        and not _NEW_TIME.search(text)
+        and resolve_when(text, now) is not None
+    ):
+        intent = "book_service"  # "今天中午十二点 全科", "今天下午四点 续方 能行不": a service and a time
     if intent == "report_reading" and reading is None and resolve_when(text, now) is not None:
         # "明天上午十点半 测个血糖", "after 4 today ok?": a time to come, not a result
         intent = "book_service" if service else "inform"
@@ -239,6 +274,11 @@ def decide(
 
     if intent not in SERVICE_INTENTS:
         service = None
+    elif intent == "contact_doctor":
+        # A question for one's doctor is about a service only when it names one that is
+        # not the doctor's everyday care ("想问问 vaccine 的事", not "血压今早又是150/95").
+        named = vocabulary.service(text)
+        service = None if named in _EVERYDAY_CARE else named
     person = beneficiary(text, intent)
     if service in ("health_checkup", "general_consult") and person == "child" and _CHECK.search(text):
         service = "child_health"  # a child's check-up is child health care

@@ -3,12 +3,14 @@
 The sets live in nlu/eval/; the blind sets and the team's set never enter training
 (a test checks):
 - team: written by the team beside the training data; a regression check only;
-- dev_a, dev_b, dev_e, dev_g, dev_i, dev_j, dev_k, dev_l, dev_m, dev_n, dev_o, dev_p, dev_q, dev_t: written blind (by writers who saw
+- dev_a, dev_b, dev_e, dev_g, dev_i, dev_j, dev_k, dev_l, dev_m, dev_n, dev_o, dev_p, dev_q, dev_t, dev_r,
+  dev_s, dev_v: written blind (by writers who saw
   only the product contract), then used for error analysis, so they are development
   sets now, and training data too (nlu/rasa/data/nlu_development_sets.yml): their
-  scores are training scores. E, G, I, J, K, L, M, N, O, P and Q were scored once as blind sets first;
+  scores are training scores. E, G, I, J, K, L, M, N, O, P, Q, R, S and V were scored once as blind sets first;
   README gives those numbers;
-- blind_c, blind_d, blind_f, blind_h, blind_r, blind_s: written blind the same way and never looked
+- blind_c, blind_d, blind_f, blind_h, blind_u, blind_w,
+  blind_x: written blind the same way and never looked
   into: only their aggregate numbers are printed, never their lines.
 
 Scores: intent accuracy and per-intent F1 (scikit-learn), service, modality, provider
@@ -46,14 +48,18 @@ SETS = {
     "dev_p": EVAL_DIR / "dev_p.jsonl",
     "dev_q": EVAL_DIR / "dev_q.jsonl",
     "dev_t": EVAL_DIR / "dev_t.jsonl",
+    "dev_r": EVAL_DIR / "dev_r.jsonl",
+    "dev_s": EVAL_DIR / "dev_s.jsonl",
+    "dev_v": EVAL_DIR / "dev_v.jsonl",
     "blind_c": EVAL_DIR / "blind_c.jsonl",
     "blind_d": EVAL_DIR / "blind_d.jsonl",
     "blind_f": EVAL_DIR / "blind_f.jsonl",
     "blind_h": EVAL_DIR / "blind_h.jsonl",
-    "blind_r": EVAL_DIR / "blind_r.jsonl",
-    "blind_s": EVAL_DIR / "blind_s.jsonl",
+    "blind_u": EVAL_DIR / "blind_u.jsonl",
+    "blind_w": EVAL_DIR / "blind_w.jsonl",
+    "blind_x": EVAL_DIR / "blind_x.jsonl",
 }
-BLIND = frozenset({"blind_c", "blind_d", "blind_f", "blind_h", "blind_r", "blind_s"})
+BLIND = frozenset({"blind_c", "blind_d", "blind_f", "blind_h", "blind_u", "blind_w", "blind_x"})
 HELDOUT = SETS["team"]
 
 

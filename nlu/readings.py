@@ -42,8 +42,9 @@ _SPACED_PAIR = re.compile(
 # A message that is only a monitor's numbers ("123 79 63", "一百四十八 九十二" read out):
 # systolic, diastolic and perhaps the pulse, with at most a word of when.
 _BARE_ROW = re.compile(
-    r"^\W*(?:(?:今天|今早|今晚|早上|晚上|中午|下午|上午|刚才|刚刚|刚|嗯|量了|测了|this morning|today|just now|tonight)\W*){0,2}"
-    r"(\d{2,3})[\s,，、;；]+(\d{2,3})(?:[\s,，、;；]+(\d{2,3}))?\W*"
+    r"^\W*(?:(?:今天|今早|今晚|早上|晚上|中午|下午|上午|刚才|刚刚|刚|嗯|量了|测了|this morning|today|just now|tonight"
+    r"|我爸|我妈|俺爹|俺娘|老伴儿?|爸|妈|dad|mum|mom)\W*){0,3}"
+    r"(\d{2,3})[\s,，、;；]+(\d{2,3})(?:[\s,，、;；]+(?:(?:脉搏?|心率|心跳|pulse|hr)\s*[:：]?\s*)?(\d{2,3}))?\W*"
     r"(?:(?:刚量的|刚测的|刚量|刚测|量的|测的|有点高|有点低|偏高|偏低|高不高|正常吗|正常|just now|this morning|today)\W*){0,3}$"
 )
 # "142/91, 79": a third number said right after the pair is the pulse.
@@ -57,10 +58,10 @@ _EN_NUMBER = re.compile(
     r"(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
     r"(?:[- ](one|two|three|four|five|six|seven|eight|nine))?\b"
 )
-_PULSE = re.compile(r"(?:心率|心律|新率|辛率|心绿|脉搏|心跳|脉|pulse|pluse|pules|puls|\bpul\b|\bpr\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(\d{2,3})(?!\d|\.\d)")
+_PULSE = re.compile(r"(?:心率|心律|新率|辛率|心绿|脉搏|心跳|脉|pulse|pluse|pules|puls|\bpul\b|\bpr\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(?:(?:[1一]|每)\s*分钟\s*)?(\d{2,3})(?!\d|\.\d)")
 _GLUCOSE = re.compile(
-    r"(血糖|雪糖|学糖|血唐|血堂|糖|随机|sugar|glucose|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|吃完[早午晚]?饭|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
-    r"[^0-9\n]{0,40}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b|条|片|盒|支|根|张|块|元|包|袋|瓶|strips?\b|packs?\b|pcs\b|yuan\b|rmb\b|dollars?\b|months?\b|weeks?\b|days?\b|years?\b|times?\b|ft\b|feet\b|cm\b|lbs?\b))"
+    r"(血糖|雪糖|学糖|血唐|血堂|糖|随机|早餐前|早饭前|sugar|glucose|meter (?:says|said|reads|read|shows|showed)|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|吃完[早午晚]?饭|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
+    r"[^0-9\n]{0,40}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|早(?![饭餐上晨])|晚(?![饭餐上])|moro\b|morrow\b|mrw\b|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b|条|片|盒|支|根|张|块|元|包|袋|瓶|strips?\b|packs?\b|pcs\b|yuan\b|rmb\b|dollars?\b|months?\b|weeks?\b|days?\b|years?\b|times?\b|ft\b|feet\b|cm\b|lbs?\b))"
     r"\s*(mmol/l|mmol|mg/dl|mg|毫摩尔)?"
 )
 # A bare "mg" after a number is a dose ("levetiracetam 500mg"), not a glucose value.
@@ -71,7 +72,7 @@ _UNIT_GLUCOSE = re.compile(
 )
 _DOSE = re.compile(r"\b(take|takes|taking|took|tablets?|tabs?|pills?|capsules?|dose|doses|dosage|metformin)\b|药|片")
 _MG = re.compile(r"mg")
-_FASTING = re.compile(r"空腹|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|pre[- ]?breakfast|before eat(?:ing)?\b|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
+_FASTING = re.compile(r"空腹|空肚子?|早餐前|before (?:she |he |i |they )?(?:eats?|ate)\b|(?:before|b4) brekkie|b4 (?:breakfast|eating)|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|pre[- ]?breakfast|before eat(?:ing)?\b|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
 _AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃了(?![\u4e00-\u9fff]{0,3}药)[\u4e00-\u9fff]{1,4}\s*(?:\d|两|俩|一)\s*个?\s*(?:小时|钟头)|吃过饭|刚吃完|刚吃了(?![^，。,.]{0,3}糖)|(?:早上|中午|晚上|午饭|晚饭|早饭)吃了(?!药|[^，。,.]{0,3}糖)|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial|lunch|dinner|breakfast|supper)|\bpp\b|hours? after")
 _RANDOM = re.compile(r"随机|\brandom\b", re.I)
 _CN_DIGITS = re.compile(r"[零〇一二两三四五六七八九十百点]+")
@@ -144,7 +145,7 @@ _A_HUNDRED = re.compile(r"\b(a|one|two) hundred\b")
 _HBA1C = re.compile(r"\b(?:hb)?a1c\b|糖化(?:血红蛋白)?")
 
 
-_GLUCOSE_WORD = re.compile(r"血糖|雪糖|学糖|血唐|sugar|glucose|\bbg\b|\bbs\b|空腹|餐后|饭后|吃完[早午晚]?饭")
+_GLUCOSE_WORD = re.compile(r"血糖|雪糖|学糖|血唐|早餐前|早饭前|sugar|glucose|\bbg\b|\bbs\b|空腹|餐后|饭后|吃完[早午晚]?饭")
 _SPACED_CN_DECIMAL = re.compile(r"([零一二两三四五六七八九十])\s*点\s+([零一二三四五六七八九])|([零一二两三四五六七八九十])\s+点\s*([零一二三四五六七八九])")
 _EN_SMALL = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
              "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")  # fmt: skip
@@ -221,11 +222,11 @@ def _glucose(text: str) -> Reading | None:
     for match in _GLUCOSE.finditer(text):
         word, number, unit = match.group(1), match.group(2), match.group(3) or ""
         gap = text[match.end(1) : match.start(2)]
-        if re.search(r"(\b(at|on|by|from|until|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|@|约|在)\s*$", gap):
+        if re.search(r"(\b(at|on|by|from|between|until|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|@|约|在)\s*$", gap):
             continue  # a time or a date ("sugar test at 8"), not a value
         if re.search(r"(building|bldg|room|flat|unit|floor|no\.?|楼|号|室|栋|单元|层|she'?s|he'?s|i'?m|aged?|今年|年龄)\s*$", gap):
             continue  # an address or an age
-        if word == "糖" and not re.search(r"(测|量|查|餐后|饭后|空腹|血)", text):
+        if word == "糖" and not re.search(r"(测|量|查|餐后|饭后|空腹|空肚|血)", text):
             continue
         if (
             (word in ("空腹", "餐后", "饭后", "fasting") or word.startswith("post"))
@@ -242,6 +243,8 @@ def _glucose(text: str) -> Reading | None:
             number, unit = later.group(1), ""
         value = float(number)
         tail = text[match.end() : match.end() + 8]
+        if value > 35 and not unit and "mg" not in tail and "毫克" not in tail and not re.fullmatch(r"[a-z -]+", word):
+            continue  # a bare large number by a Chinese word is an age or a count, not mg/dL
         if _MG.search(unit) or "mg" in tail or value > 35:
             value = value / 18.0
         if not 1.0 <= value <= 35.0:
@@ -260,7 +263,7 @@ def _glucose(text: str) -> Reading | None:
 
 _RANGE_AFTER = re.compile(r"\s*(?:to|-|~|到|至)\s*\d")
 _LATER_VALUE = re.compile(r"[,，;；]\s*(?:[a-z\u4e00-\u9fff ]{0,16}?)(\d{1,2}\.\d)(?!\d|\s*(?:to|-|~|到|至)\s*\d)")
-_DURATION = re.compile(r"(?<![\d./])\d{1,2}(?:h\b|\s*(?:hours?\b|小时|个小时|钟头|个钟头))")
+_DURATION = re.compile(r"(?<![\d./])\d{1,2}(?:h\b|\s*(?:hours?\b|hrs\b|小时|个小时|钟头|个钟头))")
 _VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./:])(?<!\bat )(?<!\bby )(?<!@)(?<!around )(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(?:早上|今早|今天早上|this morning,?\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
 
 

@@ -71,9 +71,9 @@ def _zh_number(word: str) -> int | None:
 
 
 def _minutes_to(match: re.Match[str]) -> str:
-    hour_word, quarter, minute_word, minute_word2, hour_word2 = match.groups()
+    hour_word, quarter, minute_word, quarter2, minute_word2, hour_word2 = match.groups()
     hour = _zh_number(hour_word or hour_word2)
-    minutes = 15 if quarter == "一刻" else _zh_number(minute_word or minute_word2 or "")
+    minutes = 15 if "一刻" in (quarter, quarter2) else _zh_number(minute_word or minute_word2 or "")
     if hour is None or minutes is None or not 1 <= hour <= 24 or not 0 < minutes < 60:
         return match.group(0)
     return f"{hour - 1}点{60 - minutes}分"
@@ -108,11 +108,33 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
      lambda m: m.group(0) if _ADDRESS_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) or not _day_of_month(m.group(1))
      else m.group(1) + "日"),
     (re.compile(r"(?<!on )\bthe (\d{1,2}(?:st|nd|rd|th))\b", re.I), r"on the \1"),
+    # "24th evening?": a day of the month said bare (not "Dec 24th", "3rd floor", "2nd dose")
+    (re.compile(r"\b((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? )?(?<!the )(?<!on )(?<!my )(?<!his )(?<!her )"
+                r"\b(\d{1,2}(?:st|nd|rd|th))\b(?! (?:of|floor|storey|story|birthday|time|week|day|dose|shot|jab|visit|anniversary|"
+                r"century|grade|year|month|child|baby|kid|round|session|injection|booster|trimester|pregnancy|place|attempt|"
+                r"alley|street|road|avenue|lane|st|rd|ave|ring|block|building|ward|bed|gate|exit|line|stop))", re.I),
+     lambda m: m.group(0) if m.group(1) else "on the " + m.group(2)),
     # "first thing Monday" is Monday morning
     (re.compile(r"\bfirst thing (?:on )?((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow)\b", re.I), r"\1 morning"),
     (re.compile(r"\bfirst thing\b", re.I), "morning"),
     # "any afternoon this week" is the week
-    (re.compile(r"\bany (?:morning|afternoon|evening|day|time)s?\b(?=[^.!?]*\b(?:this|next) week\b)", re.I), " "),
+    (re.compile(r"\bany (?:weekday )?(?:morning|afternoon|evening|day|time)s?\b(?=[^.!?]*\b(?:this|next) week\b)", re.I), " "),
+    (re.compile(r"(\b(?:this|next) week)[,\s]+any (?:weekday )?(?:morning|afternoon|evening|day|time)s?\b", re.I), r"\1"),
+    # "after lunch", "after school": the afternoon; "after work": the evening
+    # (not a reading's meal, "sugar was 13 after lunch", nor beside an hour said)
+    (re.compile(r"(?<![\d.] )(?<![\d.])\b(?:any ?time )?after (?:lunch|school)\b(?![^.!?]*\b\d{1,2}[:.]\d\d)", re.I), "afternoon"),
+    (re.compile(r"\b(?:any ?time )?after work\b(?![^.!?]*\b\d{1,2}[:.]\d\d)", re.I), "evening"),
+    (re.compile(r"(?:午饭|中饭|午觉|午休)(?:以后|之后|后)|吃完午饭"), "下午"),
+    (re.compile(r"午休(?:的时候|时间|时)?"), "中午"),
+    (re.compile(r"下班(?:以后|之后|后|去|的时候|回来)?(?![^，。,.!?\s]{0,2}才)"), "晚上"),
+    (re.compile(r"\bb4\b", re.I), "before"),
+    (re.compile(r"\b(?:mornig|morining|moring|mornin)\b", re.I), "morning"),
+    (re.compile(r"\bsat or sun\b", re.I), "saturday or sunday"),
+    (re.compile(r"(?<=\bfor )(sat|sun)\b", re.I), lambda m: m.group(1) + ("urday" if m.group(1).lower() == "sat" else "day")),
+    (re.compile(r"\baround (?=(?:mon|tues|wednes|thurs|fri|satur|sun)(?:day)?\b|(?:tue|wed|thu|thur|thurs)\b)", re.I), "on "),
+    # "weekend morning", "weekend pls": the coming weekend
+    (re.compile(r"(?<!this )(?<!next )(?<!the )\bweekend (morning|afternoon|evening)s?\b", re.I), r"saturday or sunday \1"),
+    (re.compile(r"(?<!this )(?<!next )(?<!the )\bweekend\b", re.I), "this weekend"),
     (re.compile(r"\b(mon|tues|wednes|thurs|fri)(?:day)?\b", re.I), r"\1day"),
     (re.compile(r"\btue\b", re.I), "tuesday"),
     (re.compile(r"\bwed\b", re.I), "wednesday"),
@@ -131,7 +153,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "a quarter to nine", "ten to four", "quarter past 3"
     (re.compile(rf"\b(?:a )?(quarter|ten|twenty|five|twenty-five) (to|past) ({_EN_HOURS})\b", re.I), _to_past),
     # "Wed 10.30", "at 9.15": a time, not a decimal
-    (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tmrw?|tmw|today|tonight|at|by|around) (\d{1,2})\.([0-5]\d)\b", re.I),
+    (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tmrw?|tmw|today|tonight|at|by|around|(?<=, )like) (\d{1,2})\.([0-5]\d)\b", re.I),
      r"\1 \2:\3"),
     # "half past ten", British "half 9", "four forty-five", "two thirty"
     (re.compile(rf"\bhalf past ({_EN_HOURS})\b", re.I), lambda m: f"{_hour_number(m.group(1))}:30"),
@@ -139,13 +161,16 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
      lambda m: f"{m.group(1)} {_hour_number(m.group(2))}:30"),
     (re.compile(rf"\b({'|'.join(_EN_HOUR_WORDS)})[ -](fifteen|thirty|forty[- ]five|forty|twenty|ten|fifty|o'?clock)\b", re.I), _hour_words),
     (re.compile(r"\b12 ?noon\b", re.I), "12:00"),
+    # "今天中午十二点": twelve o'clock, not the whole of noon
+    (re.compile(r"(?:中午|晌午|正午)\s*(?:十二|12)点(?![半0-9一二三四五六七八九十])"), "12点"),
+    (re.compile(r"\b(?:around|about|like)\s+(\d{1,2}:\d\d)\b", re.I), r"at \1"),
     (re.compile(r"\bmidday\b", re.I), "noon"),
     (re.compile(r"\bnxt\b", re.I), "next"),
     (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow) (am|pm)\b", re.I),
      lambda m: f"{m.group(1)} {'morning' if m.group(2).lower() == 'am' else 'afternoon'}"),
     (re.compile(r"\bwks?\b", re.I), "week"),
     # "八点差一刻", "差五分十点": minutes before the hour
-    (re.compile(rf"({_ZH_HOUR})点差(一刻|({_ZH_HOUR})分)|差({_ZH_HOUR})分({_ZH_HOUR})点"), _minutes_to),
+    (re.compile(rf"({_ZH_HOUR})点差(一刻|({_ZH_HOUR})分)|差(?:(一刻)|({_ZH_HOUR})分)({_ZH_HOUR})点"), _minutes_to),
     # "1/15", "on 2/16": month and day
     (re.compile(r"(?<![\d/.:])(\d{1,2})/(\d{1,2})(?![\d/.:]|\s*(?:tabs?|tablets?|pills?|片|粒|cups?|doses?|of)\b)"), _month_day),
     (re.compile(r"\b(?:wendesday|wednesdy|wedensday|wensday|wednsday)\b", re.I), "wednesday"),
@@ -155,7 +180,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "starting next week", "from Monday": when it begins is when to come
     (re.compile(r"\b(?:starting|beginning|start)\s+(?:from\s+)?(?=(?:next|this|on|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)", re.I), ""),
     # "around 3", "about 8": an hour of the day
-    (re.compile(r"\b(?:around|about|at about|at around)\s+(\d{1,2})(?![\d:.]|\s*(?:am|pm|a\.m|p\.m|o'?clock|mins?|minutes|hours?|hrs?|days?|weeks?|months?|years?|times|units|tablets|pills|mg|kg|%|people|of))", re.I),
+    (re.compile(r"\b(?:around|about|at about|at around|(?<=, )like)\s+(\d{1,2})(?![\d:.]|\s*(?:am|pm|a\.m|p\.m|o'?clock|mins?|minutes|hours?|hrs?|days?|weeks?|months?|years?|times|units|tablets|pills|mg|kg|%|people|of))", re.I),
      r"at \1"),
     # "问下 礼拜五", "看一下 周三": the 下 belongs to the verb
     (re.compile(r"(?<=[问看查说等试聊弄听一])下\s+(?=(?:周|星期|礼拜))"), "下，"),
@@ -172,7 +197,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\bsame[- ]day(?= (?:[a-z]+ )?(?:appt|appointment|slot|visit|consult|booking)s?\b)", re.I), "today"),
     # "下个礼拜 礼拜二", "next week, Tuesday": the Tuesday of next week
     (re.compile(r"下个?周\s*[,，]?\s*周(?=[一二三四五六日天])"), "下周"),
-    (re.compile(r"\bnext week,? (?:on )?(?=(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)(?!\w+ or )", re.I), "next week "),
+    (re.compile(r"\bnext week[,?.!]? (?:on )?(?=(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)(?!\w+ or )", re.I), "next week "),
     # "查一下下周三" is "查一下" then "下周三", not the week after next
     (re.compile(r"一下(?=下个?(?:周|星期|礼拜))"), "一下 "),
     (re.compile(r"\bevenings\b", re.I), "evening"),
@@ -294,6 +319,8 @@ def _open_clock(text: str) -> tuple[time, time, tuple[int, int]] | None:
         after = side.lower().endswith("after")
     if moment is None:
         return None
+    if after and moment < time(8) and not match.group(1) and not (match.re is _EN_OPEN and marker):
+        moment = time(moment.hour + 12, moment.minute)  # "7点以后", "after 7": the evening
     # The part of the day the moment falls in bounds the open side.
     parts = _OPEN_PARTS if after else _CLOSE_PARTS
     bounds = [(lo, hi) for lo, hi in parts if (lo <= moment < hi if after else lo < moment <= hi)]
@@ -360,12 +387,23 @@ def _next_next_week(text: str, now: datetime) -> TimeWindow | None:
     if match.group(1):
         day = monday + timedelta(days=_ZH_WEEKDAY.index(match.group(1).replace("天", "日")))
         part = next((code for code, pattern in _PART_WORDS if pattern.search(text[match.end():])), None)
+        hours = _clock_on(text[match.end() :], day, tz)
+        if hours is not None:
+            return hours
         if part:
             lo, hi = PART_OF_DAY[part]
             return TimeWindow(datetime.combine(day, lo, tz), datetime.combine(day, hi, tz))
         return TimeWindow(datetime.combine(day, time(0), tz), datetime.combine(day + timedelta(days=1), time(0), tz))
     start = datetime.combine(monday, time(0), tz)
     return TimeWindow(start, start + timedelta(days=7))
+
+
+def _clock_on(text: str, day: date, tz: Any) -> TimeWindow | None:
+    """An hour said after a day whose date is already known ("下下周三上午10点")."""
+    found = _resolve_window(text, datetime.combine(day, time(0), tz))
+    if found is None or found.start.date() != day or found.end - found.start != EXACT:
+        return None
+    return found
 
 
 # Two days joined as a span or a choice ("下周一到周三", "礼拜二三都行", "明后天",
@@ -398,7 +436,10 @@ def _calendar_window(text: str, now: datetime) -> TimeWindow | None:
         found = finder(text, now)
         if found is not None:
             window, (a, b) = found
-            rest = text[:a] + " " + text[b:]
+            rest = text[:a] + " " * (b - a) + text[b:]
+            while (again := finder(rest, now)) is not None:  # "春节前 … 过年前": the same day twice
+                a, b = again[1]
+                rest = rest[:a] + " " * (b - a) + rest[b:]
             return None if _DAY_WORD.search(rest) or _DATE_WORD.search(rest) else window
     return None
 
@@ -622,6 +663,19 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
     only bounded windows around time words, so any input is answered quickly."""
     if not text or now.tzinfo is None:
         return None
+    window = _resolve(text, now)
+    if window is not None and window.end - window.start <= timedelta(days=1) and window.start.weekday() >= 5 and _WEEKDAYS_ONLY.search(text):
+        # "any weekday after 7pm" said at the weekend: Monday
+        shift = timedelta(days=7 - window.start.weekday())
+        start = datetime.combine(window.start.date() + shift, window.start.time(), window.start.tzinfo)
+        window = replace(window, start=start, end=start + (window.end - window.start))
+    return window
+
+
+_WEEKDAYS_ONLY = re.compile(r"\b(?:any )?weekdays?\b|工作日", re.I)
+
+
+def _resolve(text: str, now: datetime) -> TimeWindow | None:
     normalised = _mask(_normalise(_SALUTATION.sub(" ", display_text(text[:2000]))))
     normalised = name_days(normalised, now)
     weeks = _next_next_week(normalised, now) or _calendar_window(normalised, now) or _day_span(normalised, now)
@@ -690,8 +744,8 @@ _PAST_PART = re.compile(
     r"|(?:今天|今儿)?(?:早上|早晨|上午|中午|下午|晚上)(?=起来|起床|醒来|摔|跌|晕|吐|拉|疼|痛|发现|吃了|量的|测的)"
     # habits and complaints: "晚上老睡不着", "每天晚上咳", "every evening"; a reading's time: "今早血压150/95"
     r"|(?:每天|每晚|每个)?(?:早上|晚上|夜里|半夜)(?=[^，。,.!?\s]{0,3}(?:睡不着|失眠|哭|咳|起夜|做梦|翻身|一个人|难受|疼|痛|高|低))"
-    r"|(?:今早|今天早上|今天上午|今天|昨天|刚才|早上|上午|晚上|睡前)(?=(?:空腹|餐后|饭后)?(?:(?:测|量)的|(?:测|量)?的?\s*(?:血压|血糖)\s*(?:是|有)?\s*[0-9一二三四五六七八九十两]|\s*\d{2,3}\s*/))"
-    r"|(?:今天|今早)(?=(?:空腹|餐后|饭后))|(?:早上|上午|晚上|中午|下午)(?=(?:量|测)(?:了)?体温|体温)"
+    r"|(?:今早|今天早上|今天上午|今天|昨天|刚才|早上|上午|晚上|睡前)(?=(?:空腹|餐后|饭后)?(?:(?:测|量)的|(?:测|量)?的?\s*(?:血压|血糖)\s*(?:是|有)?\s*[0-9一二三四五六七八九十两]|\s*\d{2,3}\s*/|(?:又|还|也)?是\s*\d{2,3}\s*/))"
+    r"|(?:今天|今早)(?=(?:空腹|餐后|饭后))|(?:早上|晚上|中午|睡前)(?=还要再?(?:加|吃)|要不要(?:加|吃))|(?:早上|上午|晚上|中午|下午)(?=(?:量|测)(?:了)?体温|体温)"
     # a part of a day already gone: "前天晚上我爸突然…"
     r"|(?:大前天|前天|昨天)(?:上午|下午|中午|晚上|夜里|半夜)|昨晚|前晚"
     r"|\bevery (?:morning|evening|night|afternoon)\b|(?<=\d):\d(?!\d)|(?:了|过)半天",
@@ -700,10 +754,14 @@ _PAST_PART = re.compile(
 
 
 _NOT_CLOCK = re.compile(
-    r"(?:餐后|饭后|吃完饭|吃饭后)\s*[0-9一二两三半]+\s*(?:个)?(?:小时|钟头|h\b)|一点(?=都|也|儿|点|不|没|小)|"
+    r"(?:餐后|饭后|吃完饭|吃饭后)\s*[0-9一二两三半]+\s*(?:个)?(?:小时|钟头|h\b)|一点(?=都|也|儿|点|不|没|小)|(?<=[好快早晚多少差大小轻慢近远松紧])一点|"
+    r"\b(?:night|day|late|early|evening|morning) shifts?\b|夜班|白班|晚班|早班|\bthe (?:evening|morning|night)s? (?:are|were|is|have been)\b|"
+    r"[0-9一二三四五六七八九十]+个?月(?:龄|大)|周一综合[症征]|\bmonday blues\b|\b\d+\s*(?:yrs?|years?)\b|"
+    r"每(?:天|日|晚|早)(?:的)?(?:早上|晚上|中午|上午|下午|早晨)?(?=[^，。,.!?\s]{0,2}(?:都|量|测|吃|服|打))|早(?=好了|就|已|都好)|"
     # a reading said with 点 ("空腹测的十点一"), "晚一周" (a week later), door and building numbers
     r"(?:测|量)(?:的|了|得)?\s*(?:是)?\s*[零一二两三四五六七八九十0-9]+点[零一二三四五六七八九0-9](?![点钟半分0-9])|"
     r"晚(?:一|两|几)(?:周|天|个星期|个礼拜|个月|点儿?)|"
+    r"(?:血糖|空腹|餐后|饭后)(?:是|有)?\s*[零一二两三四五六七八九十0-9]+点[零一二三四五六七八九0-9](?![点钟半分0-9])|"
     r"[0-9一二三四五六七八九十百零〇两]+号(?:楼|房间?|室|门|院|单元)|\b\d{1,2}(?:st|nd|rd|th) (?:floor|storey|story)\b|"
     r"[一两每]个?(?:周|星期)[一两二三四五六七八九十几]次|"
     r"(?<![\d/])\d{1,2}/\d{1,2}\s*(?:tabs?|tablets?|pills?|片|粒|cups?|doses?|of)\b|"

@@ -176,7 +176,11 @@ class _Context:
             return False
         if rule.disease_name and self.education:
             return False  # a lecture or a programme about a stroke is not a stroke
-        return not (rule.disease_name and (self.routine or self.education) and not (now and not self.cues["routine"].search(clause)))
+        # A disease named in a routine request is news only when its own clause speaks of
+        # now and not of the past ("他中风后手一直麻" is the stroke's trace).
+        return not (
+            rule.disease_name and (self.routine or self.education) and not (now and not past and not self.cues["routine"].search(clause))
+        )
 
 
 def _strip_idioms(text: str, lexicon: Lexicon) -> str:

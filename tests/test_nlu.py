@@ -166,6 +166,19 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("圣诞节那天上午想打疫苗", "2026-12-25T08:00", "2026-12-25T12:00", False),
         ("除夕上午能来换个药吗", "2027-02-05T08:00", "2027-02-05T12:00", False),
         ("need to see a doctor before Friday", "2026-11-23T09:00", "2026-11-27T00:00", False),
+        ("春节前 约个上门体检 过年前图个放心", "2026-11-23T09:00", "2027-02-06T00:00", False),
+        ("Boxing Day morning ok?", "2026-12-26T08:00", "2026-12-26T12:00", False),
+        # Twelve at noon, minutes before the hour said first, an hour said "like" or "around".
+        ("明天中午十二点 量血压", "2026-11-24T12:00", "2026-11-24T12:30", False),
+        ("周三差一刻十点", "2026-11-25T09:45", "2026-11-25T10:15", False),
+        ("Friday afternoon around 3:30?", "2026-11-27T15:30", "2026-11-27T16:00", False),
+        ("can we do Jan 5th after school, like 4.30?", "2027-01-05T16:30", "2027-01-05T17:00", False),
+        ("下下周三上午10点 约个专家号", "2026-12-09T10:00", "2026-12-09T10:30", False),
+        # After lunch is the afternoon; a week today; days from now; any morning of a week.
+        ("tomorrow after lunch, bathing help for mum", "2026-11-24T13:00", "2026-11-24T18:00", False),
+        ("a week today at 10am, cupping please", "2026-11-30T10:00", "2026-11-30T10:30", False),
+        ("三天后想去做个艾灸", "2026-11-26T00:00", "2026-11-27T00:00", False),
+        ("next week, any morning, flu shots for me", "2026-11-30T00:00", "2026-12-07T00:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
@@ -198,6 +211,12 @@ def test_what_happened_or_how_to_dose_is_not_when_to_come() -> None:
         "给我妈约个上门测血糖 她今天空腹测的九点二",
         "insulin 10 units morning 6 units night, need a refill",
         "Grandpa died on Saturday, please cancel his visits",
+        "woman doctor 好一点",
+        "just off a night shift, can I see a GP",
+        "the evenings are the hardest since he passed, is there a grief counsellor",
+        "血压今早又是150/95，想让家庭医生打个电话给我调下药",
+        "过年吃多了 今早空腹血糖八点五 比年前高了不少",
+        "我爷爷年轻时候割过腕，早好了几十年了，想给他约个体检",
         "she's been coughing since 5am, can a doctor call me",
         "我老伴瘫在床上 想约助浴 一个礼拜一次",
         "我妈的降压药明天就吃完了 能送药上门吗",
@@ -330,8 +349,29 @@ def test_the_development_sets_file_is_generated_from_them() -> None:
         ("feeling low since the baby came, not thinking of hurting myself, can I see a counsellor", "routine", None),
         ("mum doesn't want to live in a care home, can a nurse visit her at home", "routine", None),
         ("帮我爸约个助浴，他中风后一直偏瘫，下周二上门", "routine", None),
+        # Seizures that go on, a child called 囡囡, the ways a farewell is written.
+        ("我弟弟癫痫又发作了 抽了五分钟还没停", "emergency", "seizure"),
+        ("My flatmate just had a convulsion, it stopped, and now he's started again without waking up", "emergency", "seizure"),
+        ("囡囡抽筋了 烧得滚烫", "emergency", "infant"),
+        ("活着太累了，想睡过去就别再醒了", "emergency", "suicide"),
+        ("反正我走了也没人在意 今天就是最后一天", "emergency", "suicide"),
+        ("Don't think I'll need the follow-up next week. Won't be around. Thanks for everything, doc.", "emergency", "suicide"),
+        ("I won't be needing the appointments. I've sorted out my affairs and left the key with the neighbour.", "emergency", "suicide"),
+        ("Cut my leg on broken glass, it's spurting and won't stop even with pressure", "emergency", "bleeding"),
+        ("My mother can't lift her left arm and her mouth is crooked since she woke up", "emergency", "stroke"),
+        # Look-alikes: a lasting trace of an old stroke, a queue, a bottle's size, a
+        # question about what the bot can do, a counsellor for the bereaved, 2 hours.
+        ("After my stroke two years ago my speech is still a bit slurred - booking physio for Thursday", "routine", None),
+        ("排队排得我都要晕倒了 能不能网上开药啊", "routine", None),
+        ("I need a referral to cardiology, I had a heart attack in 2022 and haven't seen a specialist since", "routine", None),
+        ("降压药一天一片 早上吃 100片一瓶的那种 给我续两瓶", "routine", None),
+        ("万一我爸半夜胸口痛，这个机器人能帮我叫救护车吗？", "routine", None),
+        ("Just in case: if I can't breathe at night with my asthma, do I message you or call 120?", "routine", None),
+        ("Looking for a counsellor who works with suicide-loss survivors", "routine", None),
+        ("glucose 2h after breakfast: 162 mg/dL", "routine", None),
         # Not certain: ask.
         ("胸口有点疼", "possible_emergency", "chest_pain"),
+        ("What's the most of my sleeping tablets a person could take? asking for me", "possible_emergency", "suicide"),
     ],
 )
 def test_triage_reads_context(text: str, urgency: str, category: str | None) -> None:
@@ -407,6 +447,13 @@ def test_triage_reads_context(text: str, urgency: str, category: str | None) -> 
         ("随机 9.2 晚饭前", {"kind": "glucose", "value": 9.2, "unit": "mmol/L", "context": "random"}),
         ("3.5 早上空腹 有点低吧", {"kind": "glucose", "value": 3.5, "unit": "mmol/L", "context": "fasting"}),
         ("my father's blood pressure is 165 and 98 this morning", {"kind": "bp", "systolic": 165, "diastolic": 98, "pulse": None}),
+        # A pulse per minute, 糖 and 空肚子, a meter's words; an age, a time, hours after a meal.
+        ("血压150/100 心率一分钟76次", {"kind": "bp", "systolic": 150, "diastolic": 100, "pulse": 76}),
+        ("俺的糖 早上空肚子 7.5", {"kind": "glucose", "value": 7.5, "unit": "mmol/L", "context": "fasting"}),
+        ("his meter says 1.9 and he's not making sense", {"kind": "glucose", "value": 1.9, "unit": "mmol/L", "context": "random"}),
+        ("post-meal sugar (2 hrs) 7.6", {"kind": "glucose", "value": 7.6, "unit": "mmol/L", "context": "after_meal"}),
+        ("我想约个老年人体检 要空腹是吧 我七十三了", None),
+        ("Could I get a blood glucose test tomorrow between 8 and 9 in the morning? I'll come in fasting.", None),
     ],
 )
 def test_readings_are_read_and_other_numbers_are_not(text: str, reading: dict | None) -> None:  # type: ignore[type-arg]
@@ -423,16 +470,23 @@ def test_readings_are_read_and_other_numbers_are_not(text: str, reading: dict | 
         ("邻居大爷想约助浴", "book_service", "other"),
         ("我想约个全科", "book_service", "self"),
         ("你好", "greet", None),
-        # Mixed text, in-laws, a helper's words, a baby's age, and the dead: a late
+        # Mixed text, in-laws (parents too, as most writers label them), a helper's words, a baby's age, and the dead: a late
         # husband is not whom counselling is for, though his visits to cancel are his.
         ("Dr王可以call我一下吗 about my dad的药", "contact_doctor", "parent"),
-        ("my father-in-law needs a bathing aide", "book_service", "other"),
+        ("my father-in-law needs a bathing aide", "book_service", "parent"),
+        ("my sister-in-law needs a flu jab", "book_service", "other"),
         ("Ma'am, Nenek needs her sugar test tomorrow", "book_service", "other"),
         ("jabs for my 6-month-old on Tuesday", "book_service", "child"),
         ("since my husband died I can't sleep, can I talk to a counsellor", "book_service", "self"),
         ("老伴走了半年了 心里空落落的 想找人说说话", "book_service", "self"),
         ("我老伴上个月走了 他的随访都取消吧", "cancel_booking", "spouse"),
         ("my husband passed out and won't wake up", "emergency", "spouse"),
+        # Someone unnamed in an emergency, a helper, an old lady; a carer speaking for a baby.
+        ("he's choking on a piece of steak, can't cough or talk", "emergency", "other"),
+        ("Our helper cut her hand badly, blood everywhere", "emergency", "other"),
+        ("老太太坐着坐着就歪过去了 怎么拍都没反应", "emergency", "other"),
+        ("我家老太太八十八了 想给她约个免费体检", "book_service", "parent"),
+        ("ayi 说宝宝该打 vaccine 了 约个周六", "book_service", "child"),
     ],
 )
 def test_whom_a_request_is_for(text: str, intent: str, who: str | None) -> None:
@@ -574,6 +628,10 @@ async def test_a_rasa_answering_nonsense_falls_back(embedded: EmbeddedInterprete
         # The old hours kept, or the booking a week on.
         ("move my Thursday 9am physio to Friday, same time", "2026-11-27T09:00", "2026-11-27T09:30"),
         ("我那个30号的专家号 能不能往后推一个礼拜", "2026-12-07T00:00", "2026-12-08T00:00"),
+        ("孩子打疫苗 原定今天下午 往后推一周吧 还是下午", "2026-11-30T13:00", "2026-11-30T18:00"),
+        # An arrow, 调到, and the new day in a clause of its own.
+        ("reschedule glucose test: tomorrow 8am -> Friday 8am", "2026-11-27T08:00", "2026-11-27T08:30"),
+        ("老伴儿的助浴 从周五调到周日上午吧 周五闺女回来", "2026-11-29T08:00", "2026-11-29T12:00"),
     ],
 )
 def test_the_new_time_of_a_reschedule(text: str, start: str, end: str) -> None:
@@ -617,6 +675,10 @@ def test_a_reschedule_reads_the_new_time(embedded: EmbeddedInterpreter, text: st
         ("取消明天的 改到后天上午", "reschedule_booking", "reschedule_booking"),
         ("明天上午十点半 测个血糖", "report_reading", "book_service"),
         ("after 4 today ok?", "report_reading", "inform"),
+        # A service and a time, with nothing to change: a request to book.
+        ("今天中午十二点 全科", "inform", "book_service"),
+        ("今天下午四点 续方 能行不", "reschedule_booking", "book_service"),
+        ("周四下午 推拿 改到周五", "reschedule_booking", "reschedule_booking"),
     ],
 )
 def test_a_few_words_settle_the_intent(text: str, said: str, intent: str) -> None:
@@ -647,6 +709,22 @@ def test_the_service_asked_for_wins_over_the_condition_named(text: str, service:
     from nlu.vocabulary import load_vocabulary
 
     assert load_vocabulary().service(text) == service
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("血压今早又是150/95，想让家庭医生打个电话给我调下药", None),
+        ("有个问题想问医生 我妈吃着华法林还能吃感冒药吗", None),
+        ("可以 call 我的 family doctor 吗？想问问 vaccine 的事", "vaccination"),
+    ],
+)
+def test_a_question_for_the_doctor_names_a_service_only_when_it_says_one(text: str, service: str | None) -> None:
+    from nlu.decide import Signals, decide
+    from nlu.vocabulary import load_vocabulary
+
+    signals = Signals(intent="contact_doctor", confidence=0.9, service_guess="general_consult", service_confidence=0.9)
+    assert decide(text, NOW, signals, load_vocabulary()).service == service
 
 
 @pytest.mark.parametrize(
