@@ -183,7 +183,7 @@ _ZH_BEFORE = re.compile(
     r"(?:(?:(\d{1,2})月)?(\d{1,2})日|(?:(这|本|下)个?)?(?:周|星期)([一二三四五六日天])|(周末)|(春节)|(月底|月末))\s*(?:之前|以前|前)(?!天|[0-9一二三四五六七八九十])"
 )
 _EN_BEFORE = re.compile(
-    r"\b(?:before|by) (?:the )?(?:(next )?(weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|end of (?:the |this )?month|("
+    r"\b(?:before|by) (?:on )?(?:the )?(?:(next )?(weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|end of (?:the |this )?month|("
     + "|".join(MONTHS) + r") (\d{1,2})|(\d{1,2})(?:st|nd|rd|th))\b",
     re.I,
 )
@@ -201,6 +201,42 @@ def _month_day_ahead(mday: int, today: date) -> date | None:
             return day
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return None
+
+
+# "After" a day of the month: from then to the month's end ("after the 15th" from the
+# 16th, "十五号以后" from the 15th).
+_AFTER_DAY = re.compile(
+    r"\bafter (?:on )?the (\d{1,2})(?:st|nd|rd|th)\b|(?<![0-9一二三四五六七八九十月])([0-9一二三四五六七八九十]{1,3})日(?:以后|之后|后)(?!天)", re.I
+)
+
+
+def _day_number(word: str) -> int:
+    if word.isdigit():
+        return int(word)
+    tens, _, units = word.rpartition("十")
+    if "十" not in word:
+        return _CN.get(word, 0)
+    return (_CN.get(tens, 1) if tens else 1) * 10 + _CN.get(units, 0)
+
+
+def after_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] | None:
+    match = _AFTER_DAY.search(text)
+    if match is None:
+        return None
+    english, chinese = match.groups()
+    mday = int(english) if english else _day_number(chinese)
+    if not 1 <= mday <= 31:
+        return None
+    today = now.date()
+    first = _month_day_ahead(mday, today - timedelta(days=1))  # the day itself may be today
+    if first is None:
+        return None
+    start = first + timedelta(days=1) if english else first
+    end = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    if start >= end:
+        return None
+    tz = now.tzinfo
+    return TimeWindow(datetime.combine(start, time(0), tz), datetime.combine(end, time(0), tz)), match.span()
 
 
 def before_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] | None:

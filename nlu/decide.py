@@ -35,18 +35,19 @@ READING_INTENTS = frozenset({"report_reading", "inform", "out_of_scope", "greet"
 _NEW_TIME = re.compile(
     r"改到|改成|改为|换到|换成|挪到|调到|调成|推到|推迟到|提前到|延到|改在|改道|->|→|=>"
     r"|改(?=\s*(?:明天|后天|大后天|今天|下个?(?:周|星期|礼拜)|这个?(?:周|星期|礼拜)|周|星期|礼拜|[0-9一二三四五六七八九十]+(?:号|日|点)|上午|下午|晚上))"
-    r"|\b(?:to|till|until|instead|for)\b(?=[^,.;!?]*[,.;!?\s]*$)"
-    r"|\b(?:to|till|until)\b(?=\s*(?:next|this|the|on|tomorrow|today|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tue|wed|thu|thur|thurs|fri|sat|sun)\b|\d|noon|morning|afternoon|evening))"
+    r"|(?<!quarter )(?<!ten )(?<!five )(?<!twenty )\b(?:to|till|until|instead|for)\b(?=[^,.;!?]*[,.;!?\s]*$)"
+    r"|(?<!quarter )(?<!ten )(?<!five )(?<!twenty )\b(?:to|till|until)\b(?=\s*(?:next|this|the|on|tomorrow|today|tonight|(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tue|wed|thu|thur|thurs|fri|sat|sun)\b|\d|noon|morning|afternoon|evening))"
     r"|\b(?:make it|how about|what about|can we do|could we do|can i do|could i do|can you do|could you do)\b",
     re.I,
 )
 # The clauses after the new time are often the reason or the old time ("to next
 # Wednesday, can't make tomorrow", "改到周四晚上七点 原来是周三的").
-_CLAUSE = re.compile(r"[,.;!?，。；！？]|\s+(?=原来|本来|之前|but\b|because\b|cause\b|since\b|as\b|she\b|he\b|i\b|we\b|can'?t\b|cant\b)|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+_CLAUSE = re.compile(r"[,.;!?，。；！？]|\s+(?=原来|本来|之前|but\b|because\b|cause\b|since\b|as\b|she\b|he\b|i\b|we\b|can'?t\b|cant\b)|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff0-9])")
 # Words that name a day: without one, a new time keeps the old booking's day
 # ("明天上午的改到下午", "at 3 instead of 10 tomorrow").
 _NAMES_DAY = re.compile(
     r"今|明|后天|后儿|周|星期|礼拜|号|日|月|\b(today|tonight|tomorrow|tmrw?|week|weekend|(mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december|"
     r"\d{1,2}(st|nd|rd|th))\b",
     re.I,
 )

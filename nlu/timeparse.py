@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from nlu.calendar_days import MONTHS, before_day, month_part, name_days
+from nlu.calendar_days import MONTHS, after_day, before_day, month_part, name_days
 from nlu.interface import TimeWindow
 from nlu.normalise import display_text
 
@@ -40,7 +40,8 @@ _DIALECT = (
     ("吃完晚饭", "晚上"), ("晚饭以后", "晚上"), ("晚饭后", "晚上"), ("午饭以后", "下午"), ("午饭后", "下午"),
     ("早饭后", "上午"), ("听日", "明天"), ("下昼", "下午"), ("上昼", "上午"), ("朝早", "上午"), ("明朝", "明天"),
     ("下无", "下午"), ("名天", "明天"), ("前半晌", "上午"), ("后半晌", "下午"), ("擦黑儿", "晚上"), ("擦黑", "晚上"),
-    ("下晡", "下午"), ("明仔载", "明天"), ("明仔", "明天"),
+    ("下晡", "下午"), ("明仔载", "明天"), ("明仔", "明天"), ("黑价", "晚上"), ("黑夜价", "晚上"), ("清起", "上午"),
+    ("赶明儿一早", "明天上午"), ("赶明儿", "明天"), ("夜儿个", "昨天"),
 )  # fmt: skip
 _ZH_HOUR = "[0-9一二三四五六七八九十两]{1,3}"
 _EN_HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
@@ -126,6 +127,9 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\b(?:any ?time )?after work\b(?![^.!?]*\b\d{1,2}[:.]\d\d)", re.I), "evening"),
     (re.compile(r"(?:午饭|中饭|午觉|午休)(?:以后|之后|后)|吃完午饭"), "下午"),
     (re.compile(r"午休(?:的时候|时间|时)?"), "中午"),
+    (re.compile(r"中午(?:以后|之后|后)"), "下午"),
+    (re.compile(r"中午(?:之前|以前)"), "上午"),
+    (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day) or ((?:mon|tues|wednes|thurs|fri|satur|sun)day) next week\b", re.I), r"next \1 or next \2"),
     (re.compile(r"下班(?:以后|之后|后|去|的时候|回来)?(?![^，。,.!?\s]{0,2}才)"), "晚上"),
     (re.compile(r"\bb4\b", re.I), "before"),
     (re.compile(r"\b(?:mornig|morining|moring|mornin)\b", re.I), "morning"),
@@ -180,7 +184,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "starting next week", "from Monday": when it begins is when to come
     (re.compile(r"\b(?:starting|beginning|start)\s+(?:from\s+)?(?=(?:next|this|on|tomorrow|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b)", re.I), ""),
     # "around 3", "about 8": an hour of the day
-    (re.compile(r"\b(?:around|about|at about|at around|(?<=, )like)\s+(\d{1,2})(?![\d:.]|\s*(?:am|pm|a\.m|p\.m|o'?clock|mins?|minutes|hours?|hrs?|days?|weeks?|months?|years?|times|units|tablets|pills|mg|kg|%|people|of))", re.I),
+    (re.compile(r"\b(?:around|about|at about|at around|make it|(?<=, )like)\s+(\d{1,2})(?![\d:.]|\s*(?:am|pm|a\.m|p\.m|o'?clock|mins?|minutes|hours?|hrs?|days?|weeks?|months?|years?|times|units|tablets|pills|mg|kg|%|people|of))", re.I),
      r"at \1"),
     # "问下 礼拜五", "看一下 周三": the 下 belongs to the verb
     (re.compile(r"(?<=[问看查说等试聊弄听一])下\s+(?=(?:周|星期|礼拜))"), "下，"),
@@ -375,7 +379,9 @@ _EN_OPEN = re.compile(
 )
 
 
-_NEXT_NEXT_WEEK = re.compile(r"下下(?:个)?周([一二三四五六日天])?|\b(?:the )?week after next\b", re.I)
+_NEXT_NEXT_WEEK = re.compile(
+    r"下下(?:个)?周([一二三四五六日天])?|\b(?:the )?week after next\b|\b(?:the )?(mon|tues|wednes|thurs|fri|satur|sun)day after next\b", re.I
+)
 
 
 def _next_next_week(text: str, now: datetime) -> TimeWindow | None:
@@ -384,8 +390,11 @@ def _next_next_week(text: str, now: datetime) -> TimeWindow | None:
         return None
     tz = now.tzinfo
     monday = now.date() - timedelta(days=now.weekday()) + timedelta(days=14)
-    if match.group(1):
-        day = monday + timedelta(days=_ZH_WEEKDAY.index(match.group(1).replace("天", "日")))
+    if match.group(1) or match.group(2):
+        if match.group(1):
+            day = monday + timedelta(days=_ZH_WEEKDAY.index(match.group(1).replace("天", "日")))
+        else:
+            day = monday + timedelta(days=_EN_WEEKDAY.index(match.group(2).lower()))
         part = next((code for code, pattern in _PART_WORDS if pattern.search(text[match.end():])), None)
         hours = _clock_on(text[match.end() :], day, tz)
         if hours is not None:
@@ -432,7 +441,7 @@ def _ordinal(day: int) -> str:
 def _calendar_window(text: str, now: datetime) -> TimeWindow | None:
     """"Before" a day or a part of a month, unless a day is said outright beside it
     ("过年前 … 2月4号上门")."""
-    for finder in (before_day, month_part):
+    for finder in (before_day, after_day, month_part):
         found = finder(text, now)
         if found is not None:
             window, (a, b) = found
@@ -672,12 +681,34 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
     return window
 
 
+_WEEK_ALONE = re.compile(r"(?:下个?|这个?)(?:周|星期)(?![一二三四五六日天1-7末])|\b(?:next|this) week\b(?!end)", re.I)
+_ANY_PART = re.compile(r"(?:哪天|任意[^，。,.!?\s]{0,4}\s*|\bany (?:weekday |day )?)(上午|下午|晚上|morning|afternoon|evening)", re.I)
+_CLOCK_DIGIT = re.compile(r"\d|[一二三四五六七八九十两]点")
 _WEEKDAYS_ONLY = re.compile(r"\b(?:any )?weekdays?\b|工作日", re.I)
 
 
 def _resolve(text: str, now: datetime) -> TimeWindow | None:
     normalised = _mask(_normalise(_SALUTATION.sub(" ", display_text(text[:2000]))))
     normalised = name_days(normalised, now)
+    week = _WEEK_ALONE.search(normalised)
+    if week and _PART_WORD.search(normalised) and not (_DAY_WORD.search(normalised) or _DATE_WORD.search(normalised) or _CLOCK_DIGIT.search(normalised)):
+        # "any day next week, mornings are better", "下礼拜 上午都行": the week; "下周哪天下午
+        # 都行", "this wk any afternoon": that part of each day of it
+        whole = _resolve(week.group(0), now)
+        every = _ANY_PART.search(normalised)
+        if whole is None or every is None:
+            return whole
+        lo, hi = PART_OF_DAY[_part_code(every.group(1))]
+        tz = now.tzinfo
+        first, last = whole.start.date(), whole.end.date() - timedelta(days=1)
+        if _WEEKDAYS_ONLY.search(normalised):
+            last = min(last, first + timedelta(days=4 - first.weekday()))
+        if datetime.combine(first, hi, tz) <= now:
+            first += timedelta(days=1)
+        if first > last:
+            return whole
+        start = max(datetime.combine(first, lo, tz), min(now, datetime.combine(first, hi, tz))) if first == now.date() else datetime.combine(first, lo, tz)
+        return TimeWindow(start, datetime.combine(last, hi, tz))
     weeks = _next_next_week(normalised, now) or _calendar_window(normalised, now) or _day_span(normalised, now)
     if weeks is not None:
         return weeks
@@ -720,6 +751,8 @@ _CLAUSE_OR_GAP = re.compile(r"[,，;；。!！?？]|\s+")
 _DOSE = re.compile(
     r"(?:上午|早上|早晨|中午|晚上|睡前|\b(?:in the )?(?:morning|evening|night|bedtime)\b)\s*(?:各|(?:吃|服|打)(?:还是|好|药|针|[一两二三四0-9]|吗|呢|$|(?=[?？,，。\s]))|\d+\s*(?:个)?(?:单位|片|粒|毫克|mg|units?)\b)"
     r"|\d+\s*(?:个单位|units?|片|粒|毫克|mg)\s*(?:in the )?(?:morning|evening|at night|night|bedtime|早上|晚上|上午|中午)"
+    r"|\bunits?\b[^.]{0,40}?\band\s+\d+\s+(?:at night|in the evening|evening|night|bedtime)\b"
+    r"|一天[两二三23]次\s*[^，。,.!?]{0,12}"
     r"|每(?:天|日)?(?:早|晚|上午|晚上|中午|睡前)\s*(?:各)?\s*(?:吃|服|打)?\s*(?:一|两|二|半|\d)\s*(?:片|粒|颗|次|支|袋|个单位)",
     re.I,
 )
@@ -739,6 +772,7 @@ _PAST_PART = re.compile(
     r"stopped|broke|hurt|cut|burnt|burned|bled|collapsed|fainted|threw|coughed|choked|swallowed|took|ate|drank|said|told|called|rang)\b[^.?!,]{0,30}?)"
     r"\b(?:this|in the|last) (?:morning|afternoon|evening|night)\b"
     r"|\bsince (?:morning|noon|lunch ?time|last night)\b|(?<=\d)\s*(?:this|in the) (?:morning|evening)\b"
+    r"|(?<=fasting )(?:this|in the) morning\b"
     r"|(?:从|自)(?:上午|早上|早晨|中午|下午|晚上|夜里)"
     r"|(?<![周期拜])一(?:上午|下午|晚上|中午|早上|整天)|\ball (?:morning|afternoon|evening|night|day)\b"
     r"|(?:今天|今儿)?(?:早上|早晨|上午|中午|下午|晚上)(?=起来|起床|醒来|摔|跌|晕|吐|拉|疼|痛|发现|吃了|量的|测的)"

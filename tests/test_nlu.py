@@ -179,6 +179,16 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("a week today at 10am, cupping please", "2026-11-30T10:00", "2026-11-30T10:30", False),
         ("三天后想去做个艾灸", "2026-11-26T00:00", "2026-11-27T00:00", False),
         ("next week, any morning, flu shots for me", "2026-11-30T00:00", "2026-12-07T00:00", False),
+        ("下周哪天下午都行 约个心理咨询", "2026-11-30T13:00", "2026-12-06T18:00", False),
+        ("any time before the 20th", "2026-11-23T09:00", "2026-12-20T00:00", False),
+        ("refill delivered to home by friday", "2026-11-23T09:00", "2026-11-28T00:00", False),
+        ("after the 15th", "2026-12-16T00:00", "2027-01-01T00:00", False),
+        ("二十号以后吧", "2026-12-20T00:00", "2027-01-01T00:00", False),
+        ("the Tuesday after next at 3pm", "2026-12-08T15:00", "2026-12-08T15:30", False),
+        ("今天能扎针吗 中午以后都行", "2026-11-23T13:00", "2026-11-23T18:00", False),
+        ("想约个线上心理咨询 明天下班后", "2026-11-24T18:00", "2026-11-24T21:00", False),
+        ("腰间盘突出 想约康复理疗 今天7点以后", "2026-11-23T19:00", "2026-11-23T21:00", False),
+        ("Tuesday or Wednesday next week", "2026-12-01T00:00", "2026-12-03T00:00", True),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
@@ -217,6 +227,11 @@ def test_what_happened_or_how_to_dose_is_not_when_to_come() -> None:
         "血压今早又是150/95，想让家庭医生打个电话给我调下药",
         "过年吃多了 今早空腹血糖八点五 比年前高了不少",
         "我爷爷年轻时候割过腕，早好了几十年了，想给他约个体检",
+        "insulin 12 units before breakfast and 8 at night, need more pens",
+        "降压药 一天两次 早上8点晚上8点 这样吃对吗",
+        "sugar 7.2 fasting this morning - please refill my metformin",
+        "宝宝体温36.8 不发烧 就是想约个6月龄的常规体检",
+        "春节回老家了 帮我把预约都取消",
         "she's been coughing since 5am, can a doctor call me",
         "我老伴瘫在床上 想约助浴 一个礼拜一次",
         "我妈的降压药明天就吃完了 能送药上门吗",
@@ -632,6 +647,9 @@ async def test_a_rasa_answering_nonsense_falls_back(embedded: EmbeddedInterprete
         # An arrow, 调到, and the new day in a clause of its own.
         ("reschedule glucose test: tomorrow 8am -> Friday 8am", "2026-11-27T08:00", "2026-11-27T08:30"),
         ("老伴儿的助浴 从周五调到周日上午吧 周五闺女回来", "2026-11-29T08:00", "2026-11-29T12:00"),
+        ("24号的血压预约改到25号吧 24号家里来客", "2026-11-25T00:00", "2026-11-26T00:00"),
+        ("can I switch my GP appointment to quarter to ten tomorrow?", "2026-11-24T09:45", "2026-11-24T10:15"),
+        ("can we do the prenatal check on Dec 3 at 9 instead of the 1st", "2026-12-03T09:00", "2026-12-03T09:30"),
     ],
 )
 def test_the_new_time_of_a_reschedule(text: str, start: str, end: str) -> None:
