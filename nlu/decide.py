@@ -29,7 +29,7 @@ from nlu.vocabulary import Vocabulary
 SERVICE_INTENTS = frozenset(
     {"book_service", "cancel_booking", "reschedule_booking", "list_bookings", "inform", "contact_doctor", "rate_service"}
 )
-WHEN_INTENTS = frozenset({"book_service", "cancel_booking", "reschedule_booking", "list_bookings", "inform", "contact_doctor"})
+WHEN_INTENTS = frozenset({"book_service", "cancel_booking", "reschedule_booking", "list_bookings", "inform", "contact_doctor", "sign_family_doctor"})
 FRAGMENT_INTENTS = frozenset({"greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope", "inform"})
 READING_INTENTS = frozenset({"report_reading", "inform", "out_of_scope", "greet", "thanks", "affirm", "deny", "goodbye"})
 _NEW_TIME = re.compile(

@@ -790,6 +790,7 @@ _PAST_PART = re.compile(
 _NOT_CLOCK = re.compile(
     r"(?:餐后|饭后|吃完饭|吃饭后)\s*[0-9一二两三半]+\s*(?:个)?(?:小时|钟头|h\b)|一点(?=都|也|儿|点|不|没|小)|(?<=[好快早晚多少差大小轻慢近远松紧])一点|"
     r"\b(?:night|day|late|early|evening|morning) shifts?\b|夜班|白班|晚班|早班|\bthe (?:evening|morning|night)s? (?:are|were|is|have been)\b|"
+    r"\bexpir\w*\s+(?:in|on|at the end of)?\s*[a-z0-9]+|[0-9一二三四五六七八九十]+月(?:底|份|初)?(?:就)?(?:要)?到期|"
     r"[0-9一二三四五六七八九十]+个?月(?:龄|大)|周一综合[症征]|\bmonday blues\b|\b\d+\s*(?:yrs?|years?)\b|"
     r"每(?:天|日|晚|早)(?:的)?(?:早上|晚上|中午|上午|下午|早晨)?(?=[^，。,.!?\s]{0,2}(?:都|量|测|吃|服|打))|早(?=好了|就|已|都好)|"
     # a reading said with 点 ("空腹测的十点一"), "晚一周" (a week later), door and building numbers
