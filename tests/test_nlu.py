@@ -387,6 +387,10 @@ def test_the_development_sets_file_is_generated_from_them() -> None:
         # Not certain: ask.
         ("胸口有点疼", "possible_emergency", "chest_pain"),
         ("What's the most of my sleeping tablets a person could take? asking for me", "possible_emergency", "suicide"),
+        # 救命 alone is how some complain about a queue: ask; with a sign beside it, 120.
+        ("救命 排队排到怀疑人生 下周还能约上体检吗", "possible_emergency", "other"),
+        ("吃饭哽到了 喘不过气 救命", "emergency", "breathing"),
+        ("救命 我老伴没气了", "emergency", "breathing"),
     ],
 )
 def test_triage_reads_context(text: str, urgency: str, category: str | None) -> None:
