@@ -48,7 +48,7 @@ _LUNAR = (
 _LUNAR_DAY = re.compile(r"(?:(?:正月|大年)|(?<![月0-9一二三四五六七八九十]))初([一二三四五六七八九十])(?![的学年班生中级了])")
 # A holiday someone goes home for is not when to come ("home for Christmas", "回老家过年").
 _FOR_THE_HOLIDAY = re.compile(r"(?:\bfor(?: the)?|过|回家过|回老家过)\s*$", re.I)
-_HOME_AFTER = re.compile(r"\s*(?:回老家|回家|放假|\bat home\b|\bback home\b)", re.I)
+_HOME_AFTER = re.compile(r"\s*(?:期间|的时候|那几天)?\s*(?:回老家|回家|放假|\bat home\b|\bback home\b)", re.I)
 # "三天后", "一周以后", "a week today": that many days from today; not "术后三天" or "吃药
 #三天后" (after something else).
 _DAYS_LATER = re.compile(
@@ -115,7 +115,7 @@ def name_days(text: str, now: datetime) -> str:
 # Parts of a month.
 _ZH_MONTH_PART = re.compile(
     r"(下个?月|这个?月|本月|(?<![0-9一二三四五六七八九十])([0-9一二三四五六七八九十]{1,2})月份?)?\s*"
-    r"(月初|月底|月末|初|底|末|上旬|中旬|下旬)(?!\s*[0-9一二三四五六七八九十]{1,3}\s*[号日])"
+    r"(月初|月底|月末|月中(?![风午间心国医药旬])|初|底|末|中(?![风午间心国医药旬])|上旬|中旬|下旬)(?!\s*[0-9一二三四五六七八九十]{1,3}\s*[号日])"
 )
 _EN_MONTH_PART = re.compile(
     r"\b(early|late|mid-?|the middle of|middle of|(?:the )?end of|(?:the )?beginning of|(?:the )?start of|"
@@ -151,7 +151,7 @@ def _part_window(year: int, month: int, part: str, tz: object) -> TimeWindow:
     return TimeWindow(start, stop)
 
 
-_ZH_PART = {"月初": _EARLY, "初": _EARLY, "上旬": _FIRST_TEN, "中旬": _MIDDLE, "下旬": _LAST_TEN, "月底": _LATE, "底": _LATE,
+_ZH_PART = {"月初": _EARLY, "初": _EARLY, "上旬": _FIRST_TEN, "中旬": _MIDDLE, "月中": _MIDDLE, "中": _MIDDLE, "下旬": _LAST_TEN, "月底": _LATE, "底": _LATE,
             "月末": _LATE, "末": _LATE}  # fmt: skip
 
 
@@ -161,6 +161,8 @@ def month_part(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] |
     match = _ZH_MONTH_PART.search(text)
     if match and re.search(r"[0-9一二三四五六七八九十]{1,3}\s*[号日]", text[match.end() : match.end() + 8]):
         match = None  # "月底那天 31号": the day is said
+    if match and match.group(3) in ("中", "月中") and not (match.group(1) or "").strip():
+        match = None  # 月中 or 中 alone, with no month said, is not a part of a month (上个月中风了)
     if match and (match.group(1) or match.group(3).startswith("月") or match.group(3) in ("上旬", "中旬", "下旬")):
         word, number, part = match.group(1), match.group(2), _ZH_PART[match.group(3)]
         if word is None and part == _EARLY and today.day > 10:
@@ -180,7 +182,7 @@ def month_part(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] |
 # "Before" a day: from now until that day begins.
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ZH_BEFORE = re.compile(
-    r"(?:(?:(\d{1,2})月)?(\d{1,2})日|(?:(这|本|下)个?)?(?:周|星期)([一二三四五六日天])|(周末)|(春节)|(月底|月末))\s*(?:之前|以前|前)(?!天|[0-9一二三四五六七八九十])"
+    r"(?:(?:(\d{1,2})月)?(\d{1,2})日|(?:(这|本|下)个?)?(?:周|星期)([一二三四五六日天])|(周末)|(春节)|((?:下个?月)?(?:月底|月末)))\s*(?:之前|以前|前)(?!天|[0-9一二三四五六七八九十])"
 )
 _EN_BEFORE = re.compile(
     r"\b(?:before|by) (?:on )?(?:the )?(?:(next )?(weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|end of (?:the |this )?month|("
@@ -256,11 +258,13 @@ def before_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] |
             target = 5 if weekend else "一二三四五六日".index(weekday.replace("天", "日"))
             limit = today + timedelta(days=(target - today.weekday()) % 7 or 7)
             if week == "下":
-                limit += timedelta(days=7)
+                limit = today - timedelta(days=today.weekday()) + timedelta(days=7 + target)
         elif festival:
             limit = _spring_festival_day(0, today)
         elif month_end:
             limit = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+            if month_end.startswith("下"):
+                limit = date(limit.year + (limit.month == 12), limit.month % 12 + 1, 1)
     else:
         match = _EN_BEFORE.search(text)
         if match is None:

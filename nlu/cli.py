@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction, groups: dict[str, argparse._SubPar
     parse.add_argument("--now", help="ISO-8601 reference time for lines without their own")
     parse.set_defaults(handler=cmd_parse)
     evaluate = nsub.add_parser("evaluate", help="scores on the frozen evaluation sets, each on its own")
-    evaluate.add_argument("--set", action="append", choices=("team", "dev_a", "dev_b", "dev_e", "dev_g", "dev_i", "dev_j", "dev_k", "dev_l", "dev_m", "dev_n", "dev_o", "dev_p", "dev_q", "dev_t", "dev_r", "dev_s", "dev_v", "blind_c", "blind_d", "blind_f", "blind_h", "blind_u", "blind_w", "blind_x"),
+    evaluate.add_argument("--set", action="append", choices=("team", "dev_a", "dev_b", "dev_e", "dev_g", "dev_i", "dev_j", "dev_k", "dev_l", "dev_m", "dev_n", "dev_o", "dev_p", "dev_q", "dev_t", "dev_r", "dev_s", "dev_v", "dev_y", "dev_z", "blind_c", "blind_d", "blind_f", "blind_h", "blind_u", "blind_w", "blind_x"),
                           help="a set to score (repeatable; default all)")  # fmt: skip
     evaluate.add_argument("--file", default=None, help="score this JSON-lines file instead")
     evaluate.add_argument("--min-intent-accuracy", type=float, default=None)

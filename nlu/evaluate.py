@@ -4,11 +4,11 @@ The sets live in nlu/eval/; the blind sets and the team's set never enter traini
 (a test checks):
 - team: written by the team beside the training data; a regression check only;
 - dev_a, dev_b, dev_e, dev_g, dev_i, dev_j, dev_k, dev_l, dev_m, dev_n, dev_o, dev_p, dev_q, dev_t, dev_r,
-  dev_s, dev_v: written blind (by writers who saw
+  dev_s, dev_v, dev_y, dev_z: written blind (by writers who saw
   only the product contract), then used for error analysis, so they are development
   sets now, and training data too (nlu/rasa/data/nlu_development_sets.yml): their
   scores are training scores. E, G, I, J, K, L, M, N, O, P, Q, R, S and V were scored once as blind sets first;
-  README gives those numbers;
+  README gives those numbers; T, Y (times) and Z (readings) were written for error analysis;
 - blind_c, blind_d, blind_f, blind_h, blind_u, blind_w,
   blind_x: written blind the same way and never looked
   into: only their aggregate numbers are printed, never their lines.
@@ -51,6 +51,8 @@ SETS = {
     "dev_r": EVAL_DIR / "dev_r.jsonl",
     "dev_s": EVAL_DIR / "dev_s.jsonl",
     "dev_v": EVAL_DIR / "dev_v.jsonl",
+    "dev_y": EVAL_DIR / "dev_y.jsonl",
+    "dev_z": EVAL_DIR / "dev_z.jsonl",
     "blind_c": EVAL_DIR / "blind_c.jsonl",
     "blind_d": EVAL_DIR / "blind_d.jsonl",
     "blind_f": EVAL_DIR / "blind_f.jsonl",

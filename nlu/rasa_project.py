@@ -15,7 +15,7 @@ VOCABULARY_FILE = RASA_DIR / "data" / "vocabulary.yml"
 DEVELOPMENT_FILE = RASA_DIR / "data" / "nlu_development_sets.yml"
 # Sets written blind, then used for error analysis: development material now, so they
 # also train (their scores are no longer reported). The blind sets never do.
-DEVELOPMENT_SETS = ("dev_a", "dev_b", "dev_e", "dev_g", "dev_i", "dev_j", "dev_k", "dev_l", "dev_m", "dev_n", "dev_o", "dev_p", "dev_q", "dev_t", "dev_r", "dev_s", "dev_v")
+DEVELOPMENT_SETS = ("dev_a", "dev_b", "dev_e", "dev_g", "dev_i", "dev_j", "dev_k", "dev_l", "dev_m", "dev_n", "dev_o", "dev_p", "dev_q", "dev_t", "dev_r", "dev_s", "dev_v", "dev_y", "dev_z")
 
 
 def _block(items: list[str]) -> str:

@@ -15,28 +15,28 @@ from typing import Any
 from nlu.normalise import normalise
 
 _NUMBER = r"(\d{1,3}(?:\.\d{1,2})?)"
-_BP_WORDS = r"(血压|血圧|雪压|学压|血鸭|压力|bp|b\.p\.|blood pressure|blood pleasure)"
+_BP_WORDS = r"(血压|血圧|雪压|学压|血鸭|血牙|血押|血丫|压力|bp|b\.p\.|blood pressure|blood pleasure)"
 _BP_PAIR = re.compile(
-    _BP_WORDS + r"[^0-9\n]{0,16}?(\d{2,3})(?:多|左右)?\s*(?:/|／|\\|over|by|,? and|比|到|-|~|,|，|、|\s)\s*(?:低压|舒张压|diastolic)?\s*(\d{2,3})(?![\d.%])"
+    _BP_WORDS + r"[^0-9\n]{0,16}?(\d{2,3})(?:多|左右)?\s*(?:/|／|\\|over|by|,? and|比|和|跟|与|到|-|~|,|，|、|\s)\s*(?:低压|舒张压|diastolic)?\s*(\d{2,3})(?![\d.%])"
 )
 _BARE_PAIR = re.compile(
-    r"(?<![\d.:/-])(\d{2,3})\s*(?:/|／|over)\s*(\d{2,3})(?!\d|[.:/-]\d)"
+    r"(?<![\d./-])(?<!\d:)(\d{2,3})\s*(?:/|／|over)\s*(\d{2,3})(?!\d|[.:/-]\d)"
     r"(?!\s*(?:[a-z]+ )?(?:road|rd\b|street|st\b|lane|ln\b|avenue|ave\b|drive|dr\b|court|路|街|号|弄|巷|栋|楼|室))"
 )
 _HIGH_LOW = re.compile(
-    r"(?:高压|收缩压|上压|上边|上面|高的|systolic|top number|\b(?:high|upper|top)(?: number| one)?\b)\D{0,6}(\d{2,3})(?: on (?:the )?top)?.{0,14}?"
-    r"(?:低压|舒张压|下压|下边|下面|低的|diastolic|bottom number|\b(?:low|lower|bottom)(?: number| one)?\b)\D{0,6}(\d{2,3})"
+    r"(?:高压|收缩压|上压|最上头|上头|上边|上面|(?<![\u4e00-\u9fff])上(?=\s*\d)|高的|systolic|top number|\b(?:high|upper|top)(?: number| one)?\b)\D{0,6}(\d{2,3})(?: on (?:the )?top)?.{0,14}?"
+    r"(?:低压|舒张压|下压|最下头|下头|下边|下面|(?<![\u4e00-\u9fff])下(?=\s*\d)|低的|diastolic|bottom number|\b(?:low|lower|bottom)(?: number| one)?\b)\D{0,6}(\d{2,3})"
     r"|(\d{2,3}) on (?:the )?top.{0,10}?(\d{2,3}) on the bottom"
     r"|\bsys\D{0,3}(\d{2,3}).{0,8}?\bdia\D{0,3}(\d{2,3})"
     r"|(\d{2,3})\s*的?\s*(?:高压|收缩压).{0,8}?(\d{2,3})\s*的?\s*(?:低压|舒张压)"
 )
 # A home monitor's three rows, top to bottom: systolic, diastolic, pulse.
 _MONITOR_ROWS = re.compile(
-    r"(?:最上面|上面|上边|上排|第一行|top)\D{0,4}(\d{2,3}).{0,8}?(?:中间|中排|第二行|middle)\D{0,4}(\d{2,3})"
-    r".{0,8}?(?:最下面|下面|下边|下排|第三行|bottom)\D{0,4}(\d{2,3})"
+    r"(?:最上面|最上头|上面|上头|上边|上排|第一行|top)\D{0,4}(\d{2,3}).{0,8}?(?:中间|中排|第二行|middle)\D{0,4}(\d{2,3})"
+    r".{0,8}?(?:最下面|最下头|下面|下头|下边|下排|第三行|bottom)\D{0,4}(\d{2,3})"
 )
 _SPACED_PAIR = re.compile(
-    r"(?:量的|测的|量了|测了|读数|次是|结果是|显示|reading|readings?:?|measured|checked|says|shows|showed|said)\D{0,6}"
+    r"(?:量的|测的|量了|测了|(?<![\u4e00-\u9fff])量|(?<=今天)量|读数|次是|结果是|显示|reading|readings?:?|measured|checked|says|shows|showed|said)\D{0,6}"
     r"(\d{2,3})(?:\s*,?\s*and)?\s+(\d{2,3})(?![\d.])"
 )
 # A message that is only a monitor's numbers ("123 79 63", "一百四十八 九十二" read out):
@@ -48,7 +48,7 @@ _BARE_ROW = re.compile(
     r"(?:(?:刚量的|刚测的|刚量|刚测|量的|测的|有点高|有点低|偏高|偏低|高不高|正常吗|正常|just now|this morning|today)\W*){0,3}$"
 )
 # "142/91, 79": a third number said right after the pair is the pulse.
-_TRAILING_PULSE = re.compile(r"(?:\s*[,，、]\s*|\s*,?\s*and\s+|\s+)(\d{2,3})(?![\d./:]|\s*(?:岁|kg|斤|公斤|号|楼|室|mg|mmol|%|点|时|分|月|日|天|次|个|am\b|pm\b|years?|y/?o\b))")
+_TRAILING_PULSE = re.compile(r"(?:\s*[,，、/]\s*|\s*,?\s*and\s+|\s+)(\d{2,3})(?![\d./:]|\s*(?:岁|kg|斤|公斤|号|楼|室|mg|mmol|%|点|时|分|月|日|天|次|个|am\b|pm\b|years?|y/?o\b))")
 _NOT_FASTING = re.compile(r"(不是|没有?|并非|并不是|\bnot\b|\bnon)[- ]?(空腹|fasting)")
 _EN_UNITS = {w: i for i, w in enumerate(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"], 1)}
 _EN_TEENS = {w: i for i, w in enumerate(["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"], 10)}
@@ -58,10 +58,10 @@ _EN_NUMBER = re.compile(
     r"(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
     r"(?:[- ](one|two|three|four|five|six|seven|eight|nine))?\b"
 )
-_PULSE = re.compile(r"(?:心率|心律|新率|辛率|心绿|脉搏|心跳|脉|pulse|pluse|pules|puls|\bpul\b|\bpr\b|heart rate|\bhr\b|\bp\b)\s*(?:是|为|:|=|of|was)?\s*(?:(?:[1一]|每)\s*分钟\s*)?(\d{2,3})(?!\d|\.\d)")
+_PULSE = re.compile(r"(?:心率|心律|新率|辛率|心绿|脉搏|脉率|心跳|脉|pulse|pluse|pules|puls|\bpul\b|\bpr\b|heart rate|\bhr\b|\bp\b|\bp(?=\d))\s*(?:是|为|:|=|of|was)?\s*(?:(?:[1一]|每)\s*分钟\s*)?(\d{2,3})(?!\d|\.\d)")
 _GLUCOSE = re.compile(
-    r"(血糖|雪糖|学糖|血唐|血堂|糖|随机|早餐前|早饭前|sugar|glucose|meter (?:says|said|reads|read|shows|showed)|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|吃完[早午晚]?饭|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
-    r"[^0-9\n]{0,40}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|早(?![饭餐上晨])|晚(?![饭餐上])|moro\b|morrow\b|mrw\b|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b|条|片|盒|支|根|张|块|元|包|袋|瓶|strips?\b|packs?\b|pcs\b|yuan\b|rmb\b|dollars?\b|months?\b|weeks?\b|days?\b|years?\b|times?\b|ft\b|feet\b|cm\b|lbs?\b))"
+    r"(血糖|雪糖|学糖|血唐|血堂|糖|随机|早餐前|早饭前|sugar|glucose|\bgluc\b|\bbm\b|\bpp\b|meter (?:says|said|reads|read|shows|showed)|\bbg\b|\bbs\b|\bfbg\b|\bfbs\b|空腹|餐后|饭后|吃完[早午晚]?饭|fasting|post[- ]?(?:meal|lunch|dinner|breakfast|supper))"
+    r"[^0-9\n]{0,40}?(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?!\d|\.\d|%|\s*(?:号|日|月|早(?![饭餐上晨])|晚(?![饭餐上])|moro\b|morrow\b|mrw\b|点(?!\d)|点钟|点半|时|个(?!多|左右|点)|年|岁|楼|单元|室|years? old|y/?o\b|am\b|pm\b|a\.m|p\.m|th\b|st\b|nd\b|rd\b|:|kg|斤|公斤|次|天|周|分|小时|h\b|hours?\b|min\b|条|片|盒|支|根|张|块|元|包|袋|瓶|strips?\b|packs?\b|count\b|boxes\b|box\b|bottles?\b|pcs\b|yuan\b|rmb\b|dollars?\b|months?\b|weeks?\b|days?\b|years?\b|times?\b|ft\b|feet\b|cm\b|lbs?\b))"
     r"\s*(mmol/l|mmol|mg/dl|mg|毫摩尔)?"
 )
 # A bare "mg" after a number is a dose ("levetiracetam 500mg"), not a glucose value.
@@ -73,9 +73,9 @@ _UNIT_GLUCOSE = re.compile(
 _DOSE = re.compile(r"\b(take|takes|taking|took|tablets?|tabs?|pills?|capsules?|dose|doses|dosage|metformin)\b|药|片")
 _MG = re.compile(r"mg")
 _FASTING = re.compile(r"空腹|空肚子?|早餐前|before (?:she |he |i |they )?(?:eats?|ate)\b|(?:before|b4) brekkie|b4 (?:breakfast|eating)|早上没吃|还没吃饭|没吃早饭|早饭前|饭前|餐前|起床后|刚起床|fasting|when i woke|on waking|woke up|before breakfast|pre[- ]?breakfast|before eat(?:ing)?\b|before (a )?meal|empty stomach|\bfbg\b|\bfbs\b")
-_AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|吃了(?![\u4e00-\u9fff]{0,3}药)[\u4e00-\u9fff]{1,4}\s*(?:\d|两|俩|一)\s*个?\s*(?:小时|钟头)|吃过饭|刚吃完|刚吃了(?![^，。,.]{0,3}糖)|(?:早上|中午|晚上|午饭|晚饭|早饭)吃了(?!药|[^，。,.]{0,3}糖)|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial|lunch|dinner|breakfast|supper)|\bpp\b|hours? after")
+_AFTER_MEAL = re.compile(r"餐后|饭后|吃完饭|吃了饭|食完饭?|食咗饭|吃的(?:早饭|午饭|晚饭|饭)|吃了(?![\u4e00-\u9fff]{0,3}药)[\u4e00-\u9fff]{1,4}\s*(?:\d|两|俩|一)\s*个?\s*(?:小时|钟头)|吃过饭|刚吃完|刚吃了(?![^，。,.]{0,3}糖)|(?:早上|中午|晚上|午饭|晚饭|早饭)吃了(?!药|[^，。,.]{0,3}糖)|吃完[\u4e00-\u9fff]{1,4}|吃完.{0,4}(两|2|俩)?(个)?(小时|钟头)|after (a |the )?(meal|eating|food|lunch|dinner|breakfast|supper)|post[- ]?(meal|prandial|lunch|dinner|breakfast|supper)|\bpp\b|hours? after")
 _RANDOM = re.compile(r"随机|\brandom\b", re.I)
-_CN_DIGITS = re.compile(r"[零〇一二两三四五六七八九十百点]+")
+_CN_DIGITS = re.compile(r"[零〇一二两三四五六七八九十百点幺]+")
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _arabic(text: str) -> str:
 
     def convert(match: re.Match[str]) -> str:
         words = match.group(0)
-        if len(words) >= 3 and all(c in _DIGIT_BY_DIGIT for c in words):
+        if (len(words) >= 3 or "幺" in words or (len(words) == 2 and words[0] != "一")) and all(c in _DIGIT_BY_DIGIT for c in words):
             # "一四零九零" said digit by digit: 140 then 90.
             digits = "".join(_DIGIT_BY_DIGIT[c] for c in words)
             return f"{digits[:3]} {digits[3:]}" if len(digits) in (5, 6) else (f"{digits[:2]} {digits[2:]}" if len(digits) == 4 else digits)
@@ -125,7 +125,7 @@ def _arabic(text: str) -> str:
     return _CN_DIGITS.sub(convert, text)
 
 
-_DIGIT_BY_DIGIT = dict(zip("零〇一二三四五六七八九", "00123456789", strict=True))
+_DIGIT_BY_DIGIT = dict(zip("零〇一二三四五六七八九幺", "001234567891", strict=True))
 
 
 def _english_numbers(text: str) -> str:
@@ -145,7 +145,7 @@ _A_HUNDRED = re.compile(r"\b(a|one|two) hundred\b")
 _HBA1C = re.compile(r"\b(?:hb)?a1c\b|糖化(?:血红蛋白)?")
 
 
-_GLUCOSE_WORD = re.compile(r"血糖|雪糖|学糖|血唐|早餐前|早饭前|sugar|glucose|\bbg\b|\bbs\b|空腹|餐后|饭后|吃完[早午晚]?饭")
+_GLUCOSE_WORD = re.compile(r"血糖|雪糖|学糖|血唐|早餐前|早饭前|sugar|glucose|\bgluc\b|\bbm\b|\bpp\b|\bbg\b|\bbs\b|空腹|餐后|饭后|吃完[早午晚]?饭")
 _SPACED_CN_DECIMAL = re.compile(r"([零一二两三四五六七八九十])\s*点\s+([零一二三四五六七八九])|([零一二两三四五六七八九十])\s+点\s*([零一二三四五六七八九])")
 _EN_SMALL = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
              "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")  # fmt: skip
@@ -226,6 +226,8 @@ def _glucose(text: str) -> Reading | None:
             continue  # a time or a date ("sugar test at 8"), not a value
         if re.search(r"(building|bldg|room|flat|unit|floor|no\.?|楼|号|室|栋|单元|层|she'?s|he'?s|i'?m|aged?|今年|年龄)\s*$", gap):
             continue  # an address or an age
+        if re.search(r"(降了|升了|涨了|高了|低了|下降了?|上升了?|降|\bdropped( by)?|\bdown by|\bup by|\bby)\s*$", gap):
+            continue  # an address or an age
         if word == "糖" and not re.search(r"(测|量|查|餐后|饭后|空腹|空肚|血)", text):
             continue
         if (
@@ -263,7 +265,7 @@ def _glucose(text: str) -> Reading | None:
 
 _RANGE_AFTER = re.compile(r"\s*(?:to|-|~|到|至)\s*\d")
 _LATER_VALUE = re.compile(r"[,，;；]\s*(?:[a-z\u4e00-\u9fff ]{0,16}?)(\d{1,2}\.\d)(?!\d|\s*(?:to|-|~|到|至)\s*\d)")
-_DURATION = re.compile(r"(?<![\d./])\d{1,2}(?:h\b|\s*(?:hours?\b|hrs\b|小时|个小时|钟头|个钟头))")
+_DURATION = re.compile(r"(?<![\d./])\d{1,2}(?:h\b|\s*(?:hours?\b|hrs\b|hr\b(?!\s*\d)|小时|个小时|钟头|个钟头))")
 _VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./:])(?<!\bat )(?<!\bby )(?<!@)(?<!around )(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(?:早上|今早|今天早上|this morning,?\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
 
 

@@ -40,7 +40,7 @@ _DIALECT = (
     ("吃完晚饭", "晚上"), ("晚饭以后", "晚上"), ("晚饭后", "晚上"), ("午饭以后", "下午"), ("午饭后", "下午"),
     ("早饭后", "上午"), ("听日", "明天"), ("下昼", "下午"), ("上昼", "上午"), ("朝早", "上午"), ("明朝", "明天"),
     ("下无", "下午"), ("名天", "明天"), ("前半晌", "上午"), ("后半晌", "下午"), ("擦黑儿", "晚上"), ("擦黑", "晚上"),
-    ("下晡", "下午"), ("明仔载", "明天"), ("明仔", "明天"), ("黑价", "晚上"), ("黑夜价", "晚上"), ("清起", "上午"),
+    ("下晡", "下午"), ("明仔载", "明天"), ("明仔", "明天"), ("明晚", "明天晚上"), ("后日", "后天"), ("傍黑", "晚上"), ("黑价", "晚上"), ("黑夜价", "晚上"), ("清起", "上午"),
     ("赶明儿一早", "明天上午"), ("赶明儿", "明天"), ("夜儿个", "昨天"),
 )  # fmt: skip
 _ZH_HOUR = "[0-9一二三四五六七八九十两]{1,3}"
@@ -128,7 +128,14 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"(?:午饭|中饭|午觉|午休)(?:以后|之后|后)|吃完午饭"), "下午"),
     (re.compile(r"午休(?:的时候|时间|时)?"), "中午"),
     (re.compile(r"中午(?:以后|之后|后)"), "下午"),
-    (re.compile(r"中午(?:之前|以前)"), "上午"),
+    (re.compile(r"中午(?:之前|以前|前(?!后))|午饭前|\b(?:before|b4) (?:lunch|noon)\b", re.I), "上午"),
+    (re.compile(r"\blate morning\b", re.I), "10am to 12pm"),
+    (re.compile(r"(?:下午)?(?:孩子|娃)?放学(?:以后|之后|后)|\bafter school\b(?![^.!?]*\b\d{1,2}[:.]\d\d)", re.I), "下午四点以后"),
+    (re.compile(r"\bnoonish\b", re.I), "noon"),
+    (re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*-?ish\b", re.I), lambda m: f"at {m.group(1)}" + (f":{m.group(2)}" if m.group(2) else "")),
+    (re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,2})月份"), r"\1月"),
+    (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day) week\b", re.I), r"\1 next week"),
+    (re.compile(r"(?:时间)?(?:跟|和|同)今天一样|\bsame (?:time )?as today\b", re.I), " "),
     (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day) or ((?:mon|tues|wednes|thurs|fri|satur|sun)day) next week\b", re.I), r"next \1 or next \2"),
     (re.compile(r"下班(?:以后|之后|后|去|的时候|回来)?(?![^，。,.!?\s]{0,2}才)"), "晚上"),
     (re.compile(r"\bb4\b", re.I), "before"),
@@ -335,7 +342,7 @@ def _open_clock(text: str) -> tuple[time, time, tuple[int, int]] | None:
 
 
 # Parts of the day an open "after 3" / "before 9" runs to or from.
-_OPEN_PARTS = ((time(8), time(12)), (time(12), time(18)), (time(18), time(21)))
+_OPEN_PARTS = ((time(8), time(18)), (time(12), time(18)), (time(18), time(21)))
 _CLOSE_PARTS = ((time(8), time(12)), (time(12), time(13)), (time(13), time(18)), (time(18), time(21)))
 
 
@@ -682,7 +689,9 @@ def resolve_when(text: str, now: datetime) -> TimeWindow | None:
 
 
 _WEEK_ALONE = re.compile(r"(?:下个?|这个?)(?:周|星期)(?![一二三四五六日天1-7末])|\b(?:next|this) week\b(?!end)", re.I)
-_ANY_PART = re.compile(r"(?:哪天|任意[^，。,.!?\s]{0,4}\s*|\bany (?:weekday |day )?)(上午|下午|晚上|morning|afternoon|evening)", re.I)
+_ANY_PART = re.compile(
+    r"(?:哪天|任意[^，。,.!?\s]{0,4}\s*|\bany (?:weekday |day )?)(上午|下午|晚上|morning|afternoon|evening)|\b(morning|afternoon|evening)s? only\b", re.I
+)
 _CLOCK_DIGIT = re.compile(r"\d|[一二三四五六七八九十两]点")
 _WEEKDAYS_ONLY = re.compile(r"\b(?:any )?weekdays?\b|工作日", re.I)
 
@@ -698,7 +707,7 @@ def _resolve(text: str, now: datetime) -> TimeWindow | None:
         every = _ANY_PART.search(normalised)
         if whole is None or every is None:
             return whole
-        lo, hi = PART_OF_DAY[_part_code(every.group(1))]
+        lo, hi = PART_OF_DAY[_part_code(every.group(1) or every.group(2))]
         tz = now.tzinfo
         first, last = whole.start.date(), whole.end.date() - timedelta(days=1)
         if _WEEKDAYS_ONLY.search(normalised):
@@ -753,33 +762,37 @@ _DOSE = re.compile(
     r"|\d+\s*(?:个单位|units?|片|粒|毫克|mg)\s*(?:in the )?(?:morning|evening|at night|night|bedtime|早上|晚上|上午|中午)"
     r"|\bunits?\b[^.]{0,40}?\band\s+\d+\s+(?:at night|in the evening|evening|night|bedtime)\b"
     r"|一天[两二三23]次\s*[^，。,.!?]{0,12}"
+    r"|(?:早上|晚上|上午|中午)\s*\d{1,2}\s*点\s*(?:吃|服|打)"
+    r"|\d+\s*units? of [a-z]+ (?:at night|in the morning|in the evening|at bedtime)\b"
     r"|每(?:天|日)?(?:早|晚|上午|晚上|中午|睡前)\s*(?:各)?\s*(?:吃|服|打)?\s*(?:一|两|二|半|\d)\s*(?:片|粒|颗|次|支|袋|个单位)",
     re.I,
 )
 # What happened, not when to come: "since this morning", "从中午疼到现在", "疼了一上午",
 # "fell this morning".
 _SINCE_BEFORE = re.compile(
-    r"\bsince\s*$|\b(?:except|but not|not on|can'?t (?:make|do)(?: it)?|cannot (?:make|do)(?: it)?)\s*(?:on\s*)?$|除了\s*$", re.I
+    r"\bsince\s*$|\b(?:except|but not|not on|any (?:day|time|weekday) but|can'?t (?:make|do)(?: it)?|cannot (?:make|do)(?: it)?)\s*(?:on\s*)?$|除了\s*$|(?:不要|不想要)\s*$", re.I
 )
 # A day said not to suit ("礼拜一不方便", "明天去不了") is not the time asked for.
 _UNSUITED_AFTER = re.compile(r"\s*(?:不方便|不行|去不了|来不了|没空|有事|不在家|不可以|不得空|isn'?t good|is no good|doesn'?t work|won'?t work)")
 _PAST_BEFORE = re.compile(r"(?:\b(?:passed away|died|lost (?:my|her|his))|去世|走了|过世)[^.?!]{0,20}$", re.I)
 # A month told with a past event is when it happened: "had his hip done in January".
-_PAST_EVENT = re.compile(r"\b(?:had|was|were|did|done|happened|since)\b[^.?!,]{0,30}$|以前|之前|那次|去年", re.I)
+_PAST_EVENT = re.compile(r"\b(?:had|was|were|did|done|happened|since|got|received)\b[^.?!,]{0,30}$|以前|之前|那次|去年", re.I)
 _PART = r"(?:this |the |in the )?(?:morning|noon|afternoon|evening|night)|上午|早上|早晨|中午|下午|晚上|夜里"
 _PAST_PART = re.compile(
     r"(\b(?:fell|slipped|tripped|started|began|happened|vomited|woke|noticed|felt|since|from|had|was|got|came|went|"
     r"stopped|broke|hurt|cut|burnt|burned|bled|collapsed|fainted|threw|coughed|choked|swallowed|took|ate|drank|said|told|called|rang)\b[^.?!,]{0,30}?)"
     r"\b(?:this|in the|last) (?:morning|afternoon|evening|night)\b"
     r"|\bsince (?:morning|noon|lunch ?time|last night)\b|(?<=\d)\s*(?:this|in the) (?:morning|evening)\b"
-    r"|(?<=fasting )(?:this|in the) morning\b"
+    r"|(?<=fasting )(?:this|in the) morning\b|(?<=\bbp )(?:this|in the) (?:morning|evening)\b(?=\s*(?:was|is|:|=)?\s*\d)"
+    r"|(?<=\bsugar )(?:this|in the) (?:morning|evening)\b(?=\s*(?:was|is|:|=)?\s*\d)"
+    r"|(?<=blood pressure )(?:this|in the) (?:morning|evening)\b(?=\s*(?:was|is|:|=)?\s*\d)"
     r"|(?:从|自)(?:上午|早上|早晨|中午|下午|晚上|夜里)"
     r"|(?<![周期拜])一(?:上午|下午|晚上|中午|早上|整天)|\ball (?:morning|afternoon|evening|night|day)\b"
     r"|(?:今天|今儿)?(?:早上|早晨|上午|中午|下午|晚上)(?=起来|起床|醒来|摔|跌|晕|吐|拉|疼|痛|发现|吃了|量的|测的)"
     # habits and complaints: "晚上老睡不着", "每天晚上咳", "every evening"; a reading's time: "今早血压150/95"
-    r"|(?:每天|每晚|每个)?(?:早上|晚上|夜里|半夜)(?=[^，。,.!?\s]{0,3}(?:睡不着|失眠|哭|咳|起夜|做梦|翻身|一个人|难受|疼|痛|高|低))"
-    r"|(?:今早|今天早上|今天上午|今天|昨天|刚才|早上|上午|晚上|睡前)(?=(?:空腹|餐后|饭后)?(?:(?:测|量)的|(?:测|量)?的?\s*(?:血压|血糖)\s*(?:是|有)?\s*[0-9一二三四五六七八九十两]|\s*\d{2,3}\s*/|(?:又|还|也)?是\s*\d{2,3}\s*/))"
-    r"|(?:今天|今早)(?=(?:空腹|餐后|饭后))|(?:早上|晚上|中午|睡前)(?=还要再?(?:加|吃)|要不要(?:加|吃))|(?:早上|上午|晚上|中午|下午)(?=(?:量|测)(?:了)?体温|体温)"
+    r"|(?:每天|每晚|每个)?(?:早上|晚上|夜里|半夜)(?=[^，。,.!?\s]{0,3}(?:睡不着|失眠|不睡|睡不好|闹|哭|咳|起夜|做梦|翻身|一个人|难受|疼|痛|高|低))"
+    r"|(?:今早|今天早上|今天上午|今天|昨天|刚才|早上|上午|中午|下午|晚上|睡前)(?=(?:空腹|餐后|饭后)?(?:(?:测|量)的|(?:测|量)?的?\s*(?:血压|血糖)\s*(?:是|有)?\s*[0-9一二三四五六七八九十两]|\s*\d{2,3}\s*/|(?:又|还|也)?是\s*\d{2,3}\s*/))"
+    r"|(?:今天|今早)?(?:早上|上午|中午|晚上)(?=[^，。,.!?\s]{0,5}(?:忘了|忘记))|(?:今天|今早)(?=(?:空腹|餐后|饭后))|(?:早上|晚上|中午|睡前)(?=还要再?(?:加|吃)|要不要(?:加|吃))|(?:早上|上午|晚上|中午|下午)(?=(?:量|测)(?:了)?体温|体温)"
     # a part of a day already gone: "前天晚上我爸突然…"
     r"|(?:大前天|前天|昨天)(?:上午|下午|中午|晚上|夜里|半夜)|昨晚|前晚"
     r"|\bevery (?:morning|evening|night|afternoon)\b|(?<=\d):\d(?!\d)|(?:了|过)半天",
@@ -790,6 +803,9 @@ _PAST_PART = re.compile(
 _NOT_CLOCK = re.compile(
     r"(?:餐后|饭后|吃完饭|吃饭后)\s*[0-9一二两三半]+\s*(?:个)?(?:小时|钟头|h\b)|一点(?=都|也|儿|点|不|没|小)|(?<=[好快早晚多少差大小轻慢近远松紧])一点|"
     r"\b(?:night|day|late|early|evening|morning) shifts?\b|夜班|白班|晚班|早班|\bthe (?:evening|morning|night)s? (?:are|were|is|have been)\b|"
+    r"(?:都|是|在)[零一二两三四五六七八九十0-9]+点多|挂[0-9一二三四五六七八九十]+[号日]|\b(?:times|x) (?:a|per) (?:night|day|week)\b|现在(?:是|已经)?[0-9一二三四五六七八九十]+点(?:多|半)?了?|"
+    r"(?:够)?(?:吃|用)到月底|\b\d+ (?:lane|road|rd|street|st|alley|avenue)\b|"
+    r"\btake (?:it|them|my [a-z]+|the [a-z]+) (?:in the )?(?:morning|evening|at night)\b|"
     r"\bexpir\w*\s+(?:in|on|at the end of)?\s*[a-z0-9]+|[0-9一二三四五六七八九十]+月(?:底|份|初)?(?:就)?(?:要)?到期|"
     r"[0-9一二三四五六七八九十]+个?月(?:龄|大)|周一综合[症征]|\bmonday blues\b|\b\d+\s*(?:yrs?|years?)\b|"
     r"每(?:天|日|晚|早)(?:的)?(?:早上|晚上|中午|上午|下午|早晨)?(?=[^，。,.!?\s]{0,2}(?:都|量|测|吃|服|打))|早(?=好了|就|已|都好)|"
