@@ -105,7 +105,7 @@ def when_asked(text: str, intent: str, now: datetime) -> TimeWindow | None:
 
 
 _SAME_TIME = re.compile(r"\bsame time\b|时间不变|同一(个)?时间|还是(那个|原来的?)?(时间|钟点)", re.I)
-_WEEK_LATER = re.compile(r"(往后|向后)?(推|延|挪|改)(迟|后)?(一个?)(礼拜|星期|周)|\b(?:push(?:ed)?|move[d]?|put) (?:it |this |that )?back (?:by )?a week\b|\ba week later\b", re.I)
+_WEEK_LATER = re.compile(r"(往后|向后)?(推|延|挪|改)(迟|后)?(一个?|两|三|2|3)(礼拜|星期|周|天)|\b(?:push(?:ed)?|move[d]?|put) (?:it |this |that )?back (?:by )?a week\b|\ba week later\b", re.I)
 
 
 def _week_later(source: str, now: datetime) -> TimeWindow | None:
@@ -120,6 +120,10 @@ def _week_later(source: str, now: datetime) -> TimeWindow | None:
     old = resolve_when(source[: match.start()], now)
     if old is None:
         return None
+    said_days = match.group(5)
+    if said_days == "天":
+        step = timedelta(days={"两": 2, "三": 3, "2": 2, "3": 3}.get(match.group(4), 1))
+        return TimeWindow(old.start + step, old.end + step)
     if hours is not None and hours.end - hours.start < timedelta(days=1):
         # "原定今天下午 往后推一周吧 还是下午": a week on, at the hours said
         start = datetime.combine(old.start.date() + timedelta(days=7), hours.start.time(), old.start.tzinfo)

@@ -108,7 +108,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"(?<![0-9一二三四五六七八九十百零〇两])([0-9一二三四五六七八九十]{1,3})号(?!楼|床|房|室|线|门|窗|机|码|院|馆|车|位|称|单元|病房|窗口)"),
      lambda m: m.group(0) if _ADDRESS_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) or not _day_of_month(m.group(1))
      else m.group(1) + "日"),
-    (re.compile(r"(?<!on )\bthe (\d{1,2}(?:st|nd|rd|th))\b", re.I), r"on the \1"),
+    (re.compile(r"(?<!on )\bthe (\d{1,2}(?:st|nd|rd|th))\b(?! (?:ring|floor|storey|story|alley|street|road|avenue|lane|block|building|ward|bed|gate|exit|line|stop|dose|shot|jab|time|birthday|anniversary))", re.I), r"on the \1"),
     # "24th evening?": a day of the month said bare (not "Dec 24th", "3rd floor", "2nd dose")
     (re.compile(r"\b((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? )?(?<!the )(?<!on )(?<!my )(?<!his )(?<!her )"
                 r"\b(\d{1,2}(?:st|nd|rd|th))\b(?! (?:of|floor|storey|story|birthday|time|week|day|dose|shot|jab|visit|anniversary|"
@@ -164,7 +164,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "a quarter to nine", "ten to four", "quarter past 3"
     (re.compile(rf"\b(?:a )?(quarter|ten|twenty|five|twenty-five) (to|past) ({_EN_HOURS})\b", re.I), _to_past),
     # "Wed 10.30", "at 9.15": a time, not a decimal
-    (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tmrw?|tmw|today|tonight|at|by|around|(?<=, )like) (\d{1,2})\.([0-5]\d)\b", re.I),
+    (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tmrw?|tmw|today|tonight|at|by|around|to|till|until|(?<=, )like) (\d{1,2})\.([0-5]\d)\b", re.I),
      r"\1 \2:\3"),
     # "half past ten", British "half 9", "four forty-five", "two thirty"
     (re.compile(rf"\bhalf past ({_EN_HOURS})\b", re.I), lambda m: f"{_hour_number(m.group(1))}:30"),
@@ -183,7 +183,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # "八点差一刻", "差五分十点": minutes before the hour
     (re.compile(rf"({_ZH_HOUR})点差(一刻|({_ZH_HOUR})分)|差(?:(一刻)|({_ZH_HOUR})分)({_ZH_HOUR})点"), _minutes_to),
     # "1/15", "on 2/16": month and day
-    (re.compile(r"(?<![\d/.:])(\d{1,2})/(\d{1,2})(?![\d/.:]|\s*(?:tabs?|tablets?|pills?|片|粒|cups?|doses?|of)\b)"), _month_day),
+    (re.compile(r"(?<![\d/.:])(\d{1,2})/(\d{1,2})(?![\d/.:]|\s*(?:tabs?|tablets?|pills?|片|粒|cups?|doses?|of)\b|\s*[A-Za-z]+\s+(?:rd|road|st|street|lane|ave|avenue|drive|dr)\b)"), _month_day),
     (re.compile(r"\b(?:wendesday|wednesdy|wedensday|wensday|wednsday)\b", re.I), "wednesday"),
     (re.compile(r"\b(?:thurday|thrusday|thursdy)\b", re.I), "thursday"),
     (re.compile(r"\b(?:tuseday|tuesdy|teusday)\b", re.I), "tuesday"),
@@ -198,6 +198,13 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     # Texting: "tmrw arvo", "any time Sat", "this coming Friday", "a same-day appt"
     (re.compile(r"\b(?:tmrw|tmrow|tmr|tmw|tomoz|tomo|2moro|2morrow|2mrw)\b", re.I), "tomorrow"),
     (re.compile(r"\barvo\b", re.I), "afternoon"),
+    (re.compile(r"\b(?:the )?morra\b", re.I), "tomorrow"),
+    (re.compile(r"\ba week from ((?:mon|tues|wednes|thurs|fri|satur|sun)day)\b", re.I), r"the \1 after next"),
+    (re.compile(r"\bno earlier than\b", re.I), "after"),
+    (re.compile(r"\bno later than\b", re.I), "before"),
+    (re.compile(r"最晚\s*([0-9一二三四五六七八九十两]{1,3}点(?:半)?)"), r"\1前"),
+    (re.compile(rf"^\s*half ({_EN_HOURS})\b(?= on\b| tomorrow\b| today\b|\s*\?|\s*$)", re.I), lambda m: f"{_hour_number(m.group(1))}:30"),
+    (re.compile(r"\b(?:in )?a fortnight\b", re.I), "in 14 days"),
     (re.compile(r"\b(?:on )?(?:any ?time|any day|anytime) (?:on )?(?=(?:mon|tues|wednes|thurs|fri|satur|sun)day\b)", re.I), "on "),
     (re.compile(r"\b(?:on )?(?:any ?time|any day|anytime|coming|this coming) (?:on )?(sat|sun)\b", re.I),
      lambda m: "on " + m.group(1) + ("urday" if m.group(1).lower() == "sat" else "day")),
@@ -338,6 +345,8 @@ def _open_clock(text: str) -> tuple[time, time, tuple[int, int]] | None:
     if not bounds:
         return None
     lo, hi = bounds[0]
+    if not after and not (match.re is _ZH_OPEN and match.group(1)) and moment <= time(18):
+        lo = time(8)  # "before 5", "五点前": any time of the working day until then
     return (moment, hi, match.span()) if after else (lo, moment, match.span())
 
 
@@ -427,7 +436,7 @@ def _clock_on(text: str, day: date, tz: Any) -> TimeWindow | None:
 # last. The second day takes the first's week ("下周一到周三" is Wednesday of next week).
 _ZH_SPAN = re.compile(
     r"(?:(?P<week>下个?|这个?|本)?(?:周|星期)(?P<weekday>[一二三四五六日天])|(?P<rel>今天|明天|后天|大后天)|(?:(?P<month>\d{1,2})月)?(?P<date>[0-9一二三四五六七八九十]{1,3})[号日])"
-    r"(?:\s*(?P<bridge>到|至|或者|或是|或|还是|、|-|~|－|(?=周|星期))\s*"
+    r"(?:(?:上午|下午|晚上|中午)?\s*(?P<bridge>到|至|或者|或是|或|还是|和|跟|or|、|-|~|－|(?=周|星期))\s*"
     r"(?:(?P<week2>下个?|这个?)?(?:周|星期)(?P<weekday2>[一二三四五六日天])|(?P<rel2>明天|后天|大后天)|(?:(?P<month2>\d{1,2})月)?(?P<date2>[0-9一二三四五六七八九十]{1,3})[号日])"
     # "礼拜二三都行": the second weekday's number alone
     r"|(?P<bare>[二三四五六日天]{1,2})(?![0-9一二三四五六七八九十点号日]))"
@@ -803,7 +812,8 @@ _PAST_PART = re.compile(
 _NOT_CLOCK = re.compile(
     r"(?:餐后|饭后|吃完饭|吃饭后)\s*[0-9一二两三半]+\s*(?:个)?(?:小时|钟头|h\b)|一点(?=都|也|儿|点|不|没|小)|(?<=[好快早晚多少差大小轻慢近远松紧])一点|"
     r"\b(?:night|day|late|early|evening|morning) shifts?\b|夜班|白班|晚班|早班|\bthe (?:evening|morning|night)s? (?:are|were|is|have been)\b|"
-    r"(?:都|是|在)[零一二两三四五六七八九十0-9]+点多|挂[0-9一二三四五六七八九十]+[号日]|\b(?:times|x) (?:a|per) (?:night|day|week)\b|现在(?:是|已经)?[0-9一二三四五六七八九十]+点(?:多|半)?了?|"
+    r"(?:都|是|在)[零一二两三四五六七八九十0-9]+点多|(?<![天号周日])(?:晚上|早上)[0-9一二三四五六七八九十]+点了|每个?月[0-9一二三四五六七八九十]+[号日]|"
+    r"\bmorning and (?:night|evening)\b|\b(?:night|evening) and morning\b|挂[0-9一二三四五六七八九十]+[号日]|\b(?:times|x) (?:a|per) (?:night|day|week)\b|现在(?:是|已经)?[0-9一二三四五六七八九十]+点(?:多|半)?了?|"
     r"(?:够)?(?:吃|用)到月底|\b\d+ (?:lane|road|rd|street|st|alley|avenue)\b|"
     r"\btake (?:it|them|my [a-z]+|the [a-z]+) (?:in the )?(?:morning|evening|at night)\b|"
     r"\bexpir\w*\s+(?:in|on|at the end of)?\s*[a-z0-9]+|[0-9一二三四五六七八九十]+月(?:底|份|初)?(?:就)?(?:要)?到期|"

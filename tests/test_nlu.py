@@ -189,6 +189,15 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("想约个线上心理咨询 明天下班后", "2026-11-24T18:00", "2026-11-24T21:00", False),
         ("腰间盘突出 想约康复理疗 今天7点以后", "2026-11-23T19:00", "2026-11-23T21:00", False),
         ("Tuesday or Wednesday next week", "2026-12-01T00:00", "2026-12-03T00:00", True),
+        ("周六上午或周日上午", "2026-11-28T08:00", "2026-11-29T12:00", False),
+        ("下周三 or 下周四 都 OK", "2026-12-02T00:00", "2026-12-04T00:00", True),
+        ("a week from Monday, morning, for the GP", "2026-12-07T08:00", "2026-12-07T12:00", False),
+        ("Can I come in no earlier than 10 tomorrow?", "2026-11-24T10:00", "2026-11-24T18:00", False),
+        ("tmrw anytime before 3", "2026-11-24T08:00", "2026-11-24T15:00", False),
+        ("half 3 on Friday?", "2026-11-27T15:30", "2026-11-27T16:00", False),
+        ("Thursday week for the nurse to dress my leg ulcer", "2026-12-03T00:00", "2026-12-04T00:00", False),
+        ("after work tomorrow for a quick BP check, like 6ish", "2026-11-24T18:00", "2026-11-24T18:30", False),
+        ("下个月中 想约个专家号", "2026-12-11T00:00", "2026-12-21T00:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
@@ -232,6 +241,11 @@ def test_what_happened_or_how_to_dose_is_not_when_to_come() -> None:
         "sugar 7.2 fasting this morning - please refill my metformin",
         "宝宝体温36.8 不发烧 就是想约个6月龄的常规体检",
         "春节回老家了 帮我把预约都取消",
+        "每个月15号我都要去医院拿药 这次能不能在社区开",
+        "I take 2 puffs of my inhaler morning and night, need a refill",
+        "降压药是早上7点吃好还是晚上吃好",
+        "想转诊到市一医院心内科 挂3号专家",
+        "我爸上个月中风了 现在出院在家 想请康复师来",
         "she's been coughing since 5am, can a doctor call me",
         "我老伴瘫在床上 想约助浴 一个礼拜一次",
         "我妈的降压药明天就吃完了 能送药上门吗",
@@ -654,6 +668,8 @@ async def test_a_rasa_answering_nonsense_falls_back(embedded: EmbeddedInterprete
         ("24号的血压预约改到25号吧 24号家里来客", "2026-11-25T00:00", "2026-11-26T00:00"),
         ("can I switch my GP appointment to quarter to ten tomorrow?", "2026-11-24T09:45", "2026-11-24T10:15"),
         ("can we do the prenatal check on Dec 3 at 9 instead of the 1st", "2026-12-03T09:00", "2026-12-03T09:30"),
+        ("我之前约的是周四 能不能往后推两天", "2026-11-28T00:00", "2026-11-29T00:00"),
+        ("my GP appt is 9.45 today, I'm running late, can we push to 10.30?", "2026-11-23T10:30", "2026-11-23T11:00"),
     ],
 )
 def test_the_new_time_of_a_reschedule(text: str, start: str, end: str) -> None:
