@@ -269,6 +269,9 @@ _DURATION = re.compile(r"(?<![\d./])\d{1,2}(?:h\b|\s*(?:hours?\b|hrs\b|hr\b(?!\s
 _VALUE_THEN_CONTEXT = re.compile(r"(?<![\d./:])(?<!\bat )(?<!\bby )(?<!@)(?<!around )(\d{1,2}(?:\.\d)?)\s*(?:mmol\S*\s*)?(?:,\s*)?(?:早上|今早|今天早上|this morning,?\s*)?(fasting|空腹|after (?:a )?meal|饭后|餐后)")
 
 
+_ABOUT = re.compile(r"[一二三四五六七八九]百[一二三四五六七八九]{2}(?![十百点])")
+
+
 def parse_reading(text: str) -> Reading | None:
     """The first blood pressure or glucose reading in `text`, or None."""
     if not text:
@@ -279,6 +282,7 @@ def parse_reading(text: str) -> Reading | None:
     if glucose_words:
         # "五 点 六", "七点 二" as a recogniser spaces them
         normal = _SPACED_CN_DECIMAL.sub(lambda m: f"{m.group(1) or m.group(3)}点{m.group(2) or m.group(4)}", normal)
+    normal = _ABOUT.sub(" ", normal)  # "一百六七" is about 160 to 170, not a reading
     normal = _arabic(normal)
     if glucose_words:
         # "seven point two", "7 point 8", "6点8": a decimal, not 7 and then something
