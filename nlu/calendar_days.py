@@ -36,6 +36,7 @@ _SOLAR = (
     (re.compile(r"\b(?<!chinese )(?<!lunar )new year'?s eve\b|跨年(?:那天|夜)?", re.I), (12, 31)),
     (re.compile(r"\b(?<!chinese )(?<!lunar )new year'?s day\b|元旦(?:节)?", re.I), (1, 1)),
     (re.compile(r"三八(?:节|妇女节)|妇女节"), (3, 8)),
+    (re.compile(r"情人节|\bvalentine'?s(?: day)?\b", re.I), (2, 14)),
     (re.compile(r"劳动节"), (5, 1)),
     (re.compile(r"国庆节?"), (10, 1)),
 )
@@ -47,7 +48,12 @@ _LUNAR = (
 )
 _LUNAR_DAY = re.compile(r"(?:(?:正月|大年)|(?<![月0-9一二三四五六七八九十]))初([一二三四五六七八九十])(?![的学年班生中级了])")
 # A holiday someone goes home for is not when to come ("home for Christmas", "回老家过年").
-_FOR_THE_HOLIDAY = re.compile(r"(?:\bfor(?: the)?|过|回家过|回老家过)\s*$", re.I)
+_FOR_THE_HOLIDAY = re.compile(
+    r"(?:\b(?:home|back|away|flying|fly|going|go|travel\w*|visit\w*|leave|off|hometown)\b[^.,;!?]{0,24}\bfor(?: the)?|过|回家过|回老家过)\s*$", re.I
+)
+_DAY_STEP_AFTER = re.compile(r"(?:的)?(?:前一天|后一天|第二天)")
+_DAY_STEP_BEFORE = re.compile(r"\bthe day (?:before|after)\s*$", re.I)
+_BETWEEN_CHRISTMAS_AND_NEW_YEAR = re.compile(r"\bbetween christmas and (?:the )?new year'?s?(?: day| eve)?\b", re.I)
 _HOME_AFTER = re.compile(r"\s*(?:期间|的时候|那几天)?\s*(?:回老家|回家|放假|\bat home\b|\bback home\b)", re.I)
 # "三天后", "一周以后", "a week today": that many days from today; not "术后三天" or "吃药
 #三天后" (after something else).
@@ -83,10 +89,23 @@ def name_days(text: str, now: datetime) -> str:
     today = now.date()
     chinese = bool(_CJK.search(text))
     text = _BEFORE_NEW_YEAR.sub(lambda m: "春节前", text)
+    text = _BETWEEN_CHRISTMAS_AND_NEW_YEAR.sub("between the 26th and the 31st of December", text)
+    # "平安夜前一天", "the day after Boxing Day": the holiday and a day's step, as one date
+    shifts: list[tuple[int, int, int]] = []
+
     def dated(day: date) -> Callable[[re.Match[str]], str]:
         def replace(match: re.Match[str]) -> str:
             home = _FOR_THE_HOLIDAY.search(match.string[: match.start()]) or _HOME_AFTER.match(match.string, match.end())
-            return match.group(0) if home else _say(day, chinese)
+            if home:
+                return match.group(0)
+            after = _DAY_STEP_AFTER.match(match.string, match.end())
+            before = _DAY_STEP_BEFORE.search(match.string[: match.start()])
+            step = 0
+            if after:
+                step = -1 if "前" in after.group(0) else 1
+            elif before:
+                step = -1 if "before" in before.group(0).lower() else 1
+            return _say(day + timedelta(days=step), chinese) + ("\u2060" * (1 if step else 0))
 
         return replace
 
@@ -96,6 +115,9 @@ def name_days(text: str, now: datetime) -> str:
             text = pattern.sub(dated(day), text)
     for pattern, (month, mday) in _SOLAR:
         text = pattern.sub(dated(_solar_day(month, mday, today)), text)
+    # the step's words go once the date carries it
+    text = re.sub(r"\u2060(?:的)?(?:前一天|后一天|第二天)", "", text)
+    text = re.sub(r"\bthe day (?:before|after) (?=\w+ \d{1,2}\u2060)", "", text, flags=re.I).replace("\u2060", "")
 
     def lunar(match: re.Match[str]) -> str:
         day = _spring_festival_day(_CN[match.group(1)] - 1, today)

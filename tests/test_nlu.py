@@ -198,6 +198,12 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("Thursday week for the nurse to dress my leg ulcer", "2026-12-03T00:00", "2026-12-04T00:00", False),
         ("after work tomorrow for a quick BP check, like 6ish", "2026-11-24T18:00", "2026-11-24T18:30", False),
         ("下个月中 想约个专家号", "2026-12-11T00:00", "2026-12-21T00:00", False),
+        # A day before or after a holiday; a holiday asked for, not gone home for.
+        ("平安夜前一天 下午", "2026-12-23T13:00", "2026-12-23T18:00", False),
+        ("a BP check the day after Boxing Day", "2026-12-27T00:00", "2026-12-28T00:00", False),
+        ("Can I book a sugar test for New Year's Eve?", "2026-12-31T00:00", "2027-01-01T00:00", False),
+        ("between Christmas and New Year for the flu shot", "2026-12-26T00:00", "2027-01-01T00:00", False),
+        ("情人节那天 带老婆去孕检", "2027-02-14T00:00", "2027-02-15T00:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
@@ -253,6 +259,7 @@ def test_what_happened_or_how_to_dose_is_not_when_to_come() -> None:
         "每周二四都行 约康复",
         "I take 1/2 tablet of amlodipine, can I get a refill",
         "I need a flu shot before I fly home for Christmas",
+        "pls cancel all my bookings, I'm going back to my hometown for Spring Festival",
         "孩子初三了压力大 想约心理咨询",
     ):
         assert resolve_when(text, NOW) is None, text

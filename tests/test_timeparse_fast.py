@@ -90,7 +90,7 @@ def test_the_direct_reading_agrees_with_the_recogniser(now: datetime) -> None:
         "每周三上午",
         "早上好，明天上午量血压",
         "tomorrow at 9",
-        "周三和周四",
+        "周三，周四",
         "明天上午九点",
     ],
 )
