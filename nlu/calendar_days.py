@@ -91,7 +91,6 @@ def name_days(text: str, now: datetime) -> str:
     text = _BEFORE_NEW_YEAR.sub(lambda m: "春节前", text)
     text = _BETWEEN_CHRISTMAS_AND_NEW_YEAR.sub("between the 26th and the 31st of December", text)
     # "平安夜前一天", "the day after Boxing Day": the holiday and a day's step, as one date
-    shifts: list[tuple[int, int, int]] = []
 
     def dated(day: date) -> Callable[[re.Match[str]], str]:
         def replace(match: re.Match[str]) -> str:
