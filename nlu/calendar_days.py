@@ -130,7 +130,50 @@ def name_days(text: str, now: datetime) -> str:
         days = number * (7 if unit in ("周", "礼拜", "星期", "week") else 1)
         return f" {_say(today + timedelta(days=days), chinese)} " if 0 < days <= 60 else match.group(0)
 
-    return _DAYS_LATER.sub(later, text)
+    text = _DAYS_LATER.sub(later, text)
+    return _ORDINAL_DAY.sub(lambda m: _ordinal_day(m, today, chinese), text)
+
+
+# "the 3rd of next month", "12月第一个礼拜六", "元旦后第一个礼拜一" (the holiday already a date:
+# "1月1日后第一个周一"), "…后第一个工作日": the date itself.
+_ZH_WEEKDAY_INDEX = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6}
+_ORDINAL_DAY = re.compile(
+    r"\b(?:the )?(?P<nth>\d{1,2})(?:st|nd|rd|th)? of next month\b"
+    r"|(?P<month>\d{1,2}|[一二三四五六七八九十]{1,2})月(?:的)?第(?P<which>[一二三四1-4])个(?:礼拜|星期|周)(?P<weekday>[一二三四五六日天])"
+    r"|(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日(?:过后|以后|之后|后)(?:的)?第一个(?:(?:礼拜|星期|周)(?P<weekday2>[一二三四五六日天])|(?P<workday>工作日))",
+    re.I,
+)
+
+
+def _ordinal_day(match: re.Match[str], today: date, chinese: bool) -> str:
+    day: date | None = None
+    if match.group("nth"):
+        first = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        try:
+            day = first.replace(day=int(match.group("nth")))
+        except ValueError:
+            return match.group(0)
+    elif match.group("month"):
+        month = _day_number(match.group("month"))
+        if not 1 <= month <= 12:
+            return match.group(0)
+        year = today.year if month >= today.month else today.year + 1
+        first = date(year, month, 1)
+        weekday = _ZH_WEEKDAY_INDEX[match.group("weekday")]
+        which = _day_number(match.group("which"))
+        day = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (which - 1))
+        if day.month != month:
+            return match.group(0)
+    else:
+        try:
+            start = _solar_day(int(match.group("m2")), int(match.group("d2")), today) + timedelta(days=1)
+        except ValueError:
+            return match.group(0)
+        if match.group("workday"):
+            day = start + timedelta(days=(7 - start.weekday()) % 7 if start.weekday() >= 5 else 0)
+        else:
+            day = start + timedelta(days=(_ZH_WEEKDAY_INDEX[match.group("weekday2")] - start.weekday()) % 7)
+    return f" {_say(day, chinese)} "
 
 
 # Parts of a month.
@@ -229,7 +272,8 @@ def _month_day_ahead(mday: int, today: date) -> date | None:
 # "After" a day of the month: from then to the month's end ("after the 15th" from the
 # 16th, "十五号以后" from the 15th).
 _AFTER_DAY = re.compile(
-    r"\bafter (?:on )?the (\d{1,2})(?:st|nd|rd|th)\b|(?<![0-9一二三四五六七八九十月])([0-9一二三四五六七八九十]{1,3})日(?:以后|之后|后)(?!天)", re.I
+    r"\bafter (?:on )?the (\d{1,2})(?:st|nd|rd|th)\b|(?<![0-9一二三四五六七八九十月])([0-9一二三四五六七八九十]{1,3})日(?:以后|之后|后)(?!天)"
+    r"|(\d{1,2})月(\d{1,2})日(?:过后|以后|之后)(?![天第])", re.I
 )
 
 
@@ -246,7 +290,15 @@ def after_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] | 
     match = _AFTER_DAY.search(text)
     if match is None:
         return None
-    english, chinese = match.groups()
+    english, chinese, month, mday_of_month = match.groups()
+    if month:
+        # "元旦过后", "正月十五以后": the week after that day
+        try:
+            following = _solar_day(int(month), int(mday_of_month), now.date()) + timedelta(days=1)
+        except ValueError:
+            return None
+        week_start = datetime.combine(following, time(0), now.tzinfo)
+        return TimeWindow(week_start, week_start + timedelta(days=7)), match.span()
     mday = int(english) if english else _day_number(chinese)
     if not 1 <= mday <= 31:
         return None

@@ -396,7 +396,8 @@ _EN_OPEN = re.compile(
 
 
 _NEXT_NEXT_WEEK = re.compile(
-    r"下下(?:个)?周([一二三四五六日天])?|\b(?:the )?week after next\b|\b(?:the )?(mon|tues|wednes|thurs|fri|satur|sun)day after next\b", re.I
+    r"下下(?:个)?周([一二三四五六日天])?|\b(?:the )?week after next\b|\b(?:the )?(mon|tues|wednes|thurs|fri|satur|sun)day after next\b"
+    r"|\b(?:the )?(weekend) after next\b|下下(?:个)?(周末)", re.I
 )
 
 
@@ -419,6 +420,9 @@ def _next_next_week(text: str, now: datetime) -> TimeWindow | None:
             lo, hi = PART_OF_DAY[part]
             return TimeWindow(datetime.combine(day, lo, tz), datetime.combine(day, hi, tz))
         return TimeWindow(datetime.combine(day, time(0), tz), datetime.combine(day + timedelta(days=1), time(0), tz))
+    if match.group(3) or match.group(4):
+        saturday = datetime.combine(monday + timedelta(days=5), time(0), tz)
+        return TimeWindow(saturday, saturday + timedelta(days=2))
     start = datetime.combine(monday, time(0), tz)
     return TimeWindow(start, start + timedelta(days=7))
 

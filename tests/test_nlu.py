@@ -204,6 +204,12 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("Can I book a sugar test for New Year's Eve?", "2026-12-31T00:00", "2027-01-01T00:00", False),
         ("between Christmas and New Year for the flu shot", "2026-12-26T00:00", "2027-01-01T00:00", False),
         ("情人节那天 带老婆去孕检", "2027-02-14T00:00", "2027-02-15T00:00", False),
+        # A day counted inside a month or after a holiday; the weekend after next.
+        ("Is the 3rd of next month okay for my pregnancy scan?", "2026-12-03T00:00", "2026-12-04T00:00", False),
+        ("12月第一个礼拜六 给老伴儿约个康复", "2026-12-05T00:00", "2026-12-06T00:00", False),
+        ("元旦后第一个工作日 上午 约全科", "2027-01-04T08:00", "2027-01-04T12:00", False),
+        ("元旦过后 约个体检", "2027-01-02T00:00", "2027-01-09T00:00", False),
+        ("I'm free the weekend after next", "2026-12-12T00:00", "2026-12-14T00:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
