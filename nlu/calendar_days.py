@@ -314,6 +314,24 @@ def after_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] | 
     return TimeWindow(datetime.combine(start, time(0), tz), datetime.combine(end, time(0), tz)), match.span()
 
 
+# The current month by its number ("12月份的预约" said in December): from now to the
+# month's end. ("这个月的随访还没做" speaks of the month, not of when to come.)
+_THIS_MONTH = re.compile(
+    r"(?<![0-9一二三四五六七八九十个上下这本])(?P<number>[0-9]{1,2}|[一二三四五六七八九十]{1,2})月份?"
+    r"(?!\s*(?:初|底|末|中|上旬|中旬|下旬|[0-9一二三四五六七八九十]))"
+)
+
+
+def this_month(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] | None:
+    for match in _THIS_MONTH.finditer(text):
+        if _day_number(match.group("number")) != now.month:
+            continue
+        today = now.date()
+        end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        return TimeWindow(now, datetime.combine(end, time(0), now.tzinfo)), match.span()
+    return None
+
+
 def before_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] | None:
     today, tz = now.date(), now.tzinfo
     limit: date | None = None

@@ -75,7 +75,9 @@ def when_asked(text: str, intent: str, now: datetime) -> TimeWindow | None:
         source = display_text(text)
         instead = re.split(r"\binstead of\b|而不是", source, maxsplit=1, flags=re.I)
         target, after = [source], None
-        if len(instead) == 2:
+        if _TO_THE_DAY_AFTER.search(source):
+            when = _week_later(source, now)  # "move my Friday physio to the Friday after"
+        elif len(instead) == 2:
             target = [instead[1], instead[0]]
         else:
             # The last marker with a time after it ("for 10am tomorrow but can we do 2pm instead")
@@ -104,8 +106,9 @@ def when_asked(text: str, intent: str, now: datetime) -> TimeWindow | None:
     return when
 
 
+_TO_THE_DAY_AFTER = re.compile(r"\bto the (?:mon|tues|wednes|thurs|fri|satur|sun)day after\b", re.I)
 _SAME_TIME = re.compile(r"\bsame time\b|时间不变|同一(个)?时间|还是(那个|原来的?)?(时间|钟点)", re.I)
-_WEEK_LATER = re.compile(r"(往后|向后)?(推|延|挪|改)(迟|后)?(一个?|两|三|2|3)(礼拜|星期|周|天)|\b(?:push(?:ed)?|move[d]?|put) (?:it |this |that )?back (?:by )?a week\b|\ba week later\b", re.I)
+_WEEK_LATER = re.compile(r"(往后|向后)?(推|延|挪|改)(迟|后)?(一个?|两|三|2|3)(礼拜|星期|周|天)|\bto the (?:mon|tues|wednes|thurs|fri|satur|sun)day after\b|\b(?:push(?:ed)?|move[d]?|put) (?:it |this |that )?back (?:by )?a week\b|\ba week later\b", re.I)
 
 
 def _week_later(source: str, now: datetime) -> TimeWindow | None:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from nlu.calendar_days import MONTHS, after_day, before_day, month_part, name_days
+from nlu.calendar_days import MONTHS, after_day, before_day, month_part, name_days, this_month
 from nlu.interface import TimeWindow
 from nlu.normalise import display_text
 
@@ -31,6 +31,7 @@ FAR_AHEAD = timedelta(days=183)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Dialect and spoken forms the recogniser does not know.
 _DIALECT = (
+    ("下个星期", "下周"), ("下星期", "下周"),
     ("明儿个", "明天"), ("明个", "明天"), ("明儿", "明天"), ("今儿个", "今天"), ("今儿", "今天"),
     ("后儿个", "后天"), ("后儿", "后天"), ("大后儿", "大后天"), ("晌午", "中午"), ("上半晌", "上午"),
     ("下半晌", "下午"), ("下晌", "下午"), ("头午", "上午"), ("早上", "上午"), ("早晨", "上午"),
@@ -132,6 +133,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\blate morning\b", re.I), "10am to 12pm"),
     (re.compile(r"(?:下午)?(?:孩子|娃)?放学(?:以后|之后|后)|\bafter school\b(?![^.!?]*\b\d{1,2}[:.]\d\d)", re.I), "下午四点以后"),
     (re.compile(r"\bnoonish\b", re.I), "noon"),
+    (re.compile(r"\b(?:for )?the rest of (?:the|this) month\b", re.I), "before the end of the month"),
     (re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*-?ish\b", re.I), lambda m: f"at {m.group(1)}" + (f":{m.group(2)}" if m.group(2) else "")),
     (re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,2})月份"), r"\1月"),
     (re.compile(r"\b((?:mon|tues|wednes|thurs|fri|satur|sun)day) week\b", re.I), r"\1 next week"),
@@ -461,7 +463,7 @@ def _ordinal(day: int) -> str:
 def _calendar_window(text: str, now: datetime) -> TimeWindow | None:
     """"Before" a day or a part of a month, unless a day is said outright beside it
     ("过年前 … 2月4号上门")."""
-    for finder in (before_day, after_day, month_part):
+    for finder in (before_day, after_day, month_part, this_month):
         found = finder(text, now)
         if found is not None:
             window, (a, b) = found
@@ -625,7 +627,7 @@ def _window_from(value: dict[str, str], now: datetime, text: str, near: str = ""
         if _THIS_WEEK.search(text):
             monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0), tz)
             start, end = now, monday + timedelta(days=7)
-        return TimeWindow(max(start, now) if start.date() == now.date() else start, end, ambiguous)
+        return TimeWindow(now if start < now < end else start, end, ambiguous)  # "12月份" said in December: from now
     return None
 
 

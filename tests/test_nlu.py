@@ -210,6 +210,11 @@ def test_triage_catches_red_flags_and_not_their_look_alikes(text: str, urgency: 
         ("元旦后第一个工作日 上午 约全科", "2027-01-04T08:00", "2027-01-04T12:00", False),
         ("元旦过后 约个体检", "2027-01-02T00:00", "2027-01-09T00:00", False),
         ("I'm free the weekend after next", "2026-12-12T00:00", "2026-12-14T00:00", False),
+        # 下个星期 (it was never read), the current month by its number, the rest of the month.
+        ("下个星期 帮我约个体检", "2026-11-30T00:00", "2026-12-07T00:00", False),
+        ("下星期三上午", "2026-12-02T08:00", "2026-12-02T12:00", True),
+        ("查一下我11月份的预约", "2026-11-23T09:00", "2026-12-01T00:00", False),
+        ("what appointments do I have for the rest of the month", "2026-11-23T09:00", "2026-12-01T00:00", False),
     ],
 )
 def test_time_expressions_follow_the_product_conventions(text: str, start: str, end: str, ambiguous: bool) -> None:
@@ -682,6 +687,7 @@ async def test_a_rasa_answering_nonsense_falls_back(embedded: EmbeddedInterprete
         ("can I switch my GP appointment to quarter to ten tomorrow?", "2026-11-24T09:45", "2026-11-24T10:15"),
         ("can we do the prenatal check on Dec 3 at 9 instead of the 1st", "2026-12-03T09:00", "2026-12-03T09:30"),
         ("我之前约的是周四 能不能往后推两天", "2026-11-28T00:00", "2026-11-29T00:00"),
+        ("I'd like to move my Friday acupuncture to the Friday after", "2026-12-04T00:00", "2026-12-05T00:00"),
         ("my GP appt is 9.45 today, I'm running late, can we push to 10.30?", "2026-11-23T10:30", "2026-11-23T11:00"),
     ],
 )
