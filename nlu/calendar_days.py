@@ -59,11 +59,16 @@ _HOME_AFTER = re.compile(r"\s*(?:期间|的时候|那几天)?\s*(?:回老家|回
 #三天后" (after something else).
 _DAYS_LATER = re.compile(
     r"(?<![术产院病伤后前烧药针完])(?P<count>[0-9一二两三四五六七八九十])(?:个)?(?P<unit>天|周|礼拜|星期)(?:以|之)?后(?![天面])"
-    r"|\b(?:a|one) (?P<week>week) (?:today|from today)\b".replace("(?P<week>week)", "week"),
+    r"|\b(?:a|one) week (?:today|from today)\b",
     re.I,
 )
 # "年前", "春节前": before the Spring Festival; not "一年前", "几年前" (years ago).
 _BEFORE_NEW_YEAR = re.compile(r"(?<![0-9一二三四五六七八九十几多两半去前今明后比])(?:过)?年前(?!天)")
+
+
+def _month_after(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
 def _next(candidates: list[date], today: date) -> date | None:
@@ -90,10 +95,11 @@ def name_days(text: str, now: datetime) -> str:
     chinese = bool(_CJK.search(text))
     text = _BEFORE_NEW_YEAR.sub(lambda m: "春节前", text)
     text = _BETWEEN_CHRISTMAS_AND_NEW_YEAR.sub("between the 26th and the 31st of December", text)
-    # "平安夜前一天", "the day after Boxing Day": the holiday and a day's step, as one date
 
     def dated(day: date) -> Callable[[re.Match[str]], str]:
         def replace(match: re.Match[str]) -> str:
+            # "平安夜前一天", "the day after Boxing Day": the holiday and a day's step, as one
+            # date, marked (U+2060) so that the step's words can go once the date carries it
             home = _FOR_THE_HOLIDAY.search(match.string[: match.start()]) or _HOME_AFTER.match(match.string, match.end())
             if home:
                 return match.group(0)
@@ -148,7 +154,7 @@ _ORDINAL_DAY = re.compile(
 def _ordinal_day(match: re.Match[str], today: date, chinese: bool) -> str:
     day: date | None = None
     if match.group("nth"):
-        first = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        first = _month_after(today)
         try:
             day = first.replace(day=int(match.group("nth")))
         except ValueError:
@@ -307,7 +313,7 @@ def after_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] | 
     if first is None:
         return None
     start = first + timedelta(days=1) if english else first
-    end = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    end = _month_after(first)
     if start >= end:
         return None
     tz = now.tzinfo
@@ -327,7 +333,7 @@ def this_month(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] |
         if _day_number(match.group("number")) != now.month:
             continue
         today = now.date()
-        end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        end = _month_after(today)
         return TimeWindow(now, datetime.combine(end, time(0), now.tzinfo)), match.span()
     return None
 
@@ -353,9 +359,9 @@ def before_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] |
         elif festival:
             limit = _spring_festival_day(0, today)
         elif month_end:
-            limit = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+            limit = _month_after(today)
             if month_end.startswith("下"):
-                limit = date(limit.year + (limit.month == 12), limit.month % 12 + 1, 1)
+                limit = _month_after(limit)
     else:
         match = _EN_BEFORE.search(text)
         if match is None:
@@ -377,7 +383,7 @@ def before_day(text: str, now: datetime) -> tuple[TimeWindow, tuple[int, int]] |
             except ValueError:
                 return None
         else:
-            limit = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+            limit = _month_after(today)
     if limit is None:
         return None
     end = datetime.combine(limit, time(0), tz)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from actions.care_config import load_care_config
 from actions.readings import URGENT_LEVELS, classify
@@ -22,9 +23,13 @@ from nlu.beneficiary import beneficiary
 from nlu.interface import Parse, TimeWindow
 from nlu.normalise import display_text, normalise
 from nlu.readings import Reading, parse_reading
-from nlu.timeparse import resolve_when
+from nlu.timeparse import resolve_when as _resolve_when
 from nlu.triage import TriageResult, combine, triage
 from nlu.vocabulary import Vocabulary
+
+# One parse reads the same text's time more than once (the intent's checks, then the
+# window asked for): it is worked out once.
+resolve_when = lru_cache(maxsize=64)(_resolve_when)
 
 SERVICE_INTENTS = frozenset(
     {"book_service", "cancel_booking", "reschedule_booking", "list_bookings", "inform", "contact_doctor", "rate_service"}
@@ -106,9 +111,9 @@ def when_asked(text: str, intent: str, now: datetime) -> TimeWindow | None:
     return when
 
 
-_TO_THE_DAY_AFTER = re.compile(r"\bto the (?:mon|tues|wednes|thurs|fri|satur|sun)day after\b", re.I)
 _SAME_TIME = re.compile(r"\bsame time\b|时间不变|同一(个)?时间|还是(那个|原来的?)?(时间|钟点)", re.I)
-_WEEK_LATER = re.compile(r"(往后|向后)?(推|延|挪|改)(迟|后)?(一个?|两|三|2|3)(礼拜|星期|周|天)|\bto the (?:mon|tues|wednes|thurs|fri|satur|sun)day after\b|\b(?:push(?:ed)?|move[d]?|put) (?:it |this |that )?back (?:by )?a week\b|\ba week later\b", re.I)
+_TO_THE_DAY_AFTER = re.compile(r"\bto the (?:mon|tues|wednes|thurs|fri|satur|sun)day after\b", re.I)
+_WEEK_LATER = re.compile(r"(往后|向后)?(推|延|挪|改)(迟|后)?(一个?|两|三|2|3)(礼拜|星期|周|天)|" + _TO_THE_DAY_AFTER.pattern + r"|\b(?:push(?:ed)?|move[d]?|put) (?:it |this |that )?back (?:by )?a week\b|\ba week later\b", re.I)
 
 
 def _week_later(source: str, now: datetime) -> TimeWindow | None:

@@ -131,7 +131,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"中午(?:以后|之后|后)"), "下午"),
     (re.compile(r"中午(?:之前|以前|前(?!后))|午饭前|\b(?:before|b4) (?:lunch|noon)\b", re.I), "上午"),
     (re.compile(r"\blate morning\b", re.I), "10am to 12pm"),
-    (re.compile(r"(?:下午)?(?:孩子|娃)?放学(?:以后|之后|后)|\bafter school\b(?![^.!?]*\b\d{1,2}[:.]\d\d)", re.I), "下午四点以后"),
+    (re.compile(r"(?:下午)?(?:孩子|娃)?放学(?:以后|之后|后)"), "下午四点以后"),
     (re.compile(r"\bnoonish\b", re.I), "noon"),
     (re.compile(r"\b(?:for )?the rest of (?:the|this) month\b", re.I), "before the end of the month"),
     (re.compile(r"\b(\d{1,2})(?::(\d\d))?\s*-?ish\b", re.I), lambda m: f"at {m.group(1)}" + (f":{m.group(2)}" if m.group(2) else "")),
